@@ -1,0 +1,34 @@
+# The README's two commands: `make run` (the main job) and `make test` (the test suite).
+# Each creates or updates the project's own virtual environment first.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+
+.PHONY: run test lint kb clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[test,dev]"
+	rm -f $(VENV)/.installed-*
+	touch $@
+
+run: $(STAMP)
+	$(BIN)/senox kb info
+
+lint: $(STAMP)
+	$(BIN)/ruff check --output-format concise src tests tools
+	$(BIN)/ruff format --check src tests tools
+	$(BIN)/mypy
+
+test: lint
+	$(BIN)/senox kb lint
+	$(BIN)/pytest
+
+# Recompile the shipped evidence-base database from the curated TSV files.
+kb: $(STAMP)
+	$(BIN)/python tools/build_kb.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,55 @@
+"""The ``senox`` command line: thin wrappers over the library, one-line errors, no tracebacks."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+from typer.core import TyperGroup
+
+from senox import __version__
+from senox._errors import SenoxError
+from senox.cli._kb import kb_app
+
+
+class _SenoxGroup(TyperGroup):
+    """Turn any :class:`SenoxError` raised by a command into one line on stderr and exit code 2."""
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except SenoxError as exc:
+            typer.echo(f"error: {exc}", err=True)
+            raise typer.Exit(code=2) from None
+
+
+app = typer.Typer(
+    cls=_SenoxGroup,
+    name="senox",
+    help="The redox–senescence axis of tumor drug resistance: evidence, scores, states, models.",
+    context_settings={"help_option_names": ["-h", "--help"]},
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(kb_app, name="kb")
+
+
+def _show_version(value: bool) -> None:
+    if value:
+        typer.echo(f"senox {__version__}")
+        raise typer.Exit
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_show_version, is_eager=True, help="Print the version."),
+    ] = False,
+) -> None:
+    """Senox command line."""
+
+
+def main() -> None:
+    """Entry point of the ``senox`` console script."""
+    app()
