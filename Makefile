@@ -18,8 +18,8 @@ run: $(STAMP)
 	$(BIN)/senox kb info
 
 lint: $(STAMP)
-	$(BIN)/ruff check --output-format concise src tests tools
-	$(BIN)/ruff format --check src tests tools
+	$(BIN)/ruff check --output-format concise src tests tools benchmarks validation
+	$(BIN)/ruff format --check src tests tools benchmarks validation
 	$(BIN)/mypy
 
 test: lint

@@ -22,3 +22,7 @@ class EvidenceDataError(SenoxError):
 
 class OutputExistsError(SenoxError):
     """An output path exists and overwriting was not asked for."""
+
+
+class InputError(SenoxError):
+    """An input file is missing, unreadable or holds data senox cannot use."""

@@ -10,6 +10,8 @@ from typer.core import TyperGroup
 from senox import __version__
 from senox._errors import SenoxError
 from senox.cli._kb import kb_app
+from senox.cli._programs import programs_app
+from senox.cli._score import score_command
 
 
 class _SenoxGroup(TyperGroup):
@@ -32,6 +34,8 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.add_typer(kb_app, name="kb")
+app.add_typer(programs_app, name="programs")
+app.command("score")(score_command)
 
 
 def _show_version(value: bool) -> None:

@@ -3,6 +3,19 @@
 from __future__ import annotations
 
 from senox.io._atomic import atomic_dir, atomic_write_text
-from senox.io._genes import approved_symbols, hgnc_table, resolve_symbol
+from senox.io._genes import approved_symbols, hgnc_table, mouse_ortholog_table, resolve_symbol
+from senox.io._mapping import guess_gene_id, guess_species, map_to_human
+from senox.io._read import read
 
-__all__ = ["approved_symbols", "atomic_dir", "atomic_write_text", "hgnc_table", "resolve_symbol"]
+__all__ = [
+    "approved_symbols",
+    "atomic_dir",
+    "atomic_write_text",
+    "guess_gene_id",
+    "guess_species",
+    "hgnc_table",
+    "map_to_human",
+    "mouse_ortholog_table",
+    "read",
+    "resolve_symbol",
+]

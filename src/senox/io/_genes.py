@@ -24,6 +24,12 @@ def approved_symbols() -> frozenset[str]:
 
 
 @cache
+def _approved_by_upper() -> dict[str, str]:
+    """Approved symbols keyed by their upper-case form (some contain lower case: C10orf105)."""
+    return {symbol.upper(): symbol for symbol in hgnc_table()["symbol"]}
+
+
+@cache
 def _retired_to_approved() -> dict[str, tuple[str, ...]]:
     """Map each previous or alias symbol (upper case) to the approved symbols that carry it."""
     table = hgnc_table()
@@ -45,8 +51,22 @@ def resolve_symbol(term: str) -> tuple[str, ...]:
     ('CENPU',)
     >>> resolve_symbol("cxcl8")
     ('CXCL8',)
+    >>> resolve_symbol("C10ORF105")
+    ('C10orf105',)
     """
     upper = term.strip().upper()
-    if upper in approved_symbols():
-        return (upper,)
+    if upper in _approved_by_upper():
+        return (_approved_by_upper()[upper],)
     return _retired_to_approved().get(upper, ())
+
+
+@cache
+def mouse_ortholog_table() -> pd.DataFrame:
+    """HCOP mouse-to-human ortholog pairs shipped with senox: one row per (mouse, human) pair.
+
+    Columns: ``mouse_symbol``, ``mouse_ensembl_gene_id``, ``human_symbol``, ``support`` and
+    ``n_support`` (how many of HCOP's resources predict the pair, an integer).
+    """
+    with (_GENES / "mouse_orthologs.tsv.gz").open("rb") as fh:
+        table = pd.read_csv(fh, sep="\t", compression="gzip", dtype=str, keep_default_na=False)
+    return table.astype({"n_support": int})

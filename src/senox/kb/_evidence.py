@@ -47,6 +47,13 @@ def split(value: str) -> list[str]:
     return [part.strip() for part in value.split(";") if part.strip()]
 
 
+def concat_rows(frames: Iterable[pd.DataFrame]) -> pd.DataFrame:
+    """Stack frames with the same columns, skipping empty ones (whose dtypes would leak in)."""
+    frames = list(frames)
+    kept = [frame for frame in frames if not frame.empty] or frames[:1]
+    return pd.concat(kept, ignore_index=True)
+
+
 def read_tsv(source: Traversable | Path) -> pd.DataFrame:
     """Read a TSV as strings, empty cells as ``""``."""
     with source.open("rb") as fh:

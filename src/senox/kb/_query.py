@@ -12,7 +12,7 @@ import pandas as pd
 
 from senox._errors import EvidenceQueryError
 from senox.kb import _columns as C
-from senox.kb._evidence import Evidence, split
+from senox.kb._evidence import Evidence, concat_rows, split
 from senox.kb._resolve import resolve_agent, resolve_class, resolve_target, suggest
 from senox.kb._store import (
     connect_readonly,
@@ -42,8 +42,8 @@ def load_evidence(*, include_user: bool = True) -> Evidence:
     with closing(connect_readonly(path)) as conn:
         agents, records = read_table(conn, "agents"), read_table(conn, "records")
     return Evidence(
-        pd.concat([base.agents, agents], ignore_index=True),
-        pd.concat([base.records, records], ignore_index=True),
+        concat_rows([base.agents, agents]),
+        concat_rows([base.records, records]),
         base.sasp,
         base.curated,
     )
@@ -244,5 +244,5 @@ def search(text: str, *, limit: int = 25) -> pd.DataFrame:
     if path.exists():
         with closing(connect_readonly(path)) as conn:
             frames.append(_search_db(conn, query, limit))
-    found = pd.concat(frames, ignore_index=True).sort_values("score", kind="stable")
+    found = concat_rows(frames).sort_values("score", kind="stable")
     return found.head(limit).reset_index(drop=True)[SEARCH_COLS]

@@ -17,7 +17,7 @@ import pandas as pd
 from senox._errors import EvidenceDataError, EvidenceQueryError
 from senox.kb import _columns as C
 from senox.kb._checks import Issue, check_records, record_keys
-from senox.kb._evidence import explode_records, name_key, read_tsv, split
+from senox.kb._evidence import concat_rows, explode_records, name_key, read_tsv, split
 from senox.kb._query import load_evidence
 from senox.kb._resolve import agent_names, resolve_target
 from senox.kb._store import read_table, search_rows, user_db_path, write_search_index
@@ -156,8 +156,10 @@ def add(path: Path, *, database: Path | None = None) -> int:
         existing = {t for (t,) in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
         old_agents = read_table(conn, "agents") if "agents" in existing else new_agents.iloc[:0]
         old_records = read_table(conn, "records") if "records" in existing else records.iloc[:0]
-        agents = pd.concat([old_agents, new_agents[~new_agents[C.AGENT].isin(old_agents[C.AGENT])]])
-        all_records = pd.concat([old_records, records], ignore_index=True)
+        agents = concat_rows(
+            [old_agents, new_agents[~new_agents[C.AGENT].isin(old_agents[C.AGENT])]]
+        )
+        all_records = concat_rows([old_records, records])
         agents.to_sql("agents", conn, index=False, if_exists="replace")
         all_records.to_sql("records", conn, index=False, if_exists="replace")
         write_search_index(conn, search_rows(agents, all_records))

@@ -1,0 +1,160 @@
+"""``senox score``: read an expression file, score the programs, write a TSV (and an .h5ad)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from senox import io, programs
+from senox._errors import InputError
+from senox.io import atomic_write_text
+from senox.score import score_programs
+
+
+class MethodChoice(StrEnum):
+    """Scoring methods."""
+
+    rank = "rank"
+    mean = "mean"
+
+
+class Species(StrEnum):
+    """Species of the input's gene identifiers."""
+
+    auto = "auto"
+    human = "human"
+    mouse = "mouse"
+
+
+class GeneId(StrEnum):
+    """Kind of gene identifier."""
+
+    auto = "auto"
+    symbol = "symbol"
+    ensembl = "ensembl"
+
+
+class Orientation(StrEnum):
+    """Where the genes are in a table."""
+
+    auto = "auto"
+    genes_in_rows = "genes_in_rows"
+    genes_in_columns = "genes_in_columns"
+
+
+class Values(StrEnum):
+    """What the input's values are."""
+
+    auto = "auto"
+    counts = "counts"
+    linear = "linear"
+    log = "log"
+
+
+def _user_programs(path: Path | None) -> dict[str, programs.Program]:
+    if path is None:
+        return {}
+    return (
+        programs.read_gmt(path)
+        if path.suffix.lower() == ".gmt"
+        else programs.read_program_table(path)
+    )
+
+
+def _chosen(names: str | None, extra: dict[str, programs.Program]) -> dict[str, programs.Program]:
+    wanted = [n.strip() for n in names.split(",") if n.strip()] if names else None
+    return programs.select(wanted, extra=extra)
+
+
+def _refuse_existing(paths: list[Path | None], *, force: bool) -> None:
+    for path in paths:
+        if path is not None and path.exists() and not force:
+            msg = f"{path}: already exists; choose another path or pass --force to overwrite it"
+            raise InputError(msg)
+
+
+def score_command(
+    input_path: Annotated[
+        Path, typer.Argument(metavar="INPUT", help="h5ad, 10x dir/.h5, .mtx, or CSV/TSV table.")
+    ],
+    out: Annotated[
+        Path, typer.Option(help="TSV to write: column `obs`, then one column per program.")
+    ],
+    method: Annotated[
+        MethodChoice, typer.Option(help="rank (UCell-like) or mean (scanpy-like).")
+    ] = MethodChoice.rank,
+    program_names: Annotated[
+        str | None, typer.Option("--programs", help="Comma-separated program names (default: all).")
+    ] = None,
+    gmt: Annotated[
+        Path | None,
+        typer.Option(help="Your own programs: a .gmt file or a program/gene/weight TSV."),
+    ] = None,
+    h5ad: Annotated[
+        Path | None, typer.Option(help="Also write the scored data as .h5ad here.")
+    ] = None,
+    species: Annotated[
+        Species, typer.Option(help="Species of the gene identifiers.")
+    ] = Species.auto,
+    gene_id: Annotated[GeneId, typer.Option(help="Kind of gene identifier.")] = GeneId.auto,
+    orientation: Annotated[
+        Orientation, typer.Option(help="For tables: where the genes are.")
+    ] = Orientation.auto,
+    values: Annotated[
+        Values, typer.Option(help="What the values are (see senox.io.read).")
+    ] = Values.auto,
+    backed: Annotated[
+        bool, typer.Option(help="Read an .h5ad from disk in blocks (large files).")
+    ] = False,
+    chunk_size: Annotated[int, typer.Option(min=1, help="Observations per block.")] = 20_000,
+    scheduler: Annotated[
+        str | None, typer.Option(help="dask.distributed scheduler address.")
+    ] = None,
+    seed: Annotated[int, typer.Option(help="Seed of the mean method's control genes.")] = 0,
+    force: Annotated[bool, typer.Option(help="Overwrite existing output files.")] = False,
+) -> None:
+    """Score the redox–senescence programs for every cell or sample of INPUT."""
+    _refuse_existing([out, h5ad], force=force)
+    if backed and h5ad is not None:
+        msg = "--h5ad cannot be combined with --backed; drop one of them"
+        raise InputError(msg)
+    chosen = _chosen(program_names, _user_programs(gmt))
+    adata = io.read(
+        input_path, species=species.value, gene_id=gene_id.value, orientation=orientation.value,
+        values=values.value, backed=backed,
+    )  # fmt: skip
+    score_programs(
+        adata,
+        chosen,
+        method=method.value,
+        chunk_size=chunk_size,
+        scheduler=scheduler,
+        random_state=seed,
+    )
+    table = adata.obsm["senox_scores"].rename_axis("obs").reset_index()
+    atomic_write_text(out, table.to_csv(sep="\t", index=False, float_format="%.8g"), force=force)
+    if h5ad is not None:
+        _write_h5ad_atomically(adata, h5ad)
+    coverage = adata.uns["senox"]["scores"]["coverage"]
+    typer.echo(
+        f"scored {adata.n_obs} observations × {len(chosen)} programs ({method.value}) → {out}",
+        err=True,
+    )
+    for name, found, total in zip(
+        coverage["program"], coverage["n_found"], coverage["n_genes"], strict=True
+    ):
+        typer.echo(f"  {name}: {found}/{total} genes found", err=True)
+    if h5ad is not None:
+        typer.echo(f"wrote {h5ad}", err=True)
+
+
+def _write_h5ad_atomically(adata: object, path: Path) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    try:
+        adata.write_h5ad(tmp)  # type: ignore[attr-defined]
+        tmp.replace(path)
+    finally:
+        tmp.unlink(missing_ok=True)

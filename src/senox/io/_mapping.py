@@ -1,0 +1,220 @@
+"""Map gene identifiers (human or mouse; symbols or Ensembl IDs) to approved human symbols.
+
+Only the tables shipped in ``senox/data/genes`` are used (see ``PROVENANCE.md`` there): the
+HGNC complete set for human identifiers and HCOP orthologs for mouse ones.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import TYPE_CHECKING, Literal
+
+import numpy as np
+import pandas as pd
+
+from senox.io._genes import hgnc_table, mouse_ortholog_table
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+Species = Literal["human", "mouse"]
+GeneId = Literal["symbol", "ensembl"]
+
+#: Columns of :func:`map_to_human`'s result.
+ORIGINAL_ID, HUMAN_SYMBOL, HOW = "original_id", "human_symbol", "how"
+#: Values of the ``how`` column.
+APPROVED, PREVIOUS, ALIAS, ENSEMBL, ORTHOLOG, UNMAPPED = (
+    "approved",
+    "previous symbol",
+    "alias",
+    "ensembl",
+    "ortholog",
+    "unmapped",
+)
+
+#: The start of an Ensembl gene ID of any species (ENSG human, ENSMUSG mouse).
+ENSEMBL_PATTERN = r"^ENS[A-Z]*G\d+"
+#: An Ensembl gene ID followed by a version (``.18``) or another suffix (``.5_PAR_Y``).
+_SUFFIXED_ENSEMBL = r"^(ENS[A-Z]*G\d+)\..*$"
+
+
+def _as_series(ids: Sequence[str]) -> pd.Series[str]:
+    return pd.Series(list(ids), dtype=object).astype(str).str.strip()
+
+
+def guess_gene_id(ids: Sequence[str]) -> GeneId:
+    """Say whether identifiers are Ensembl gene IDs (more than half match) or symbols.
+
+    >>> guess_gene_id(["ENSG00000147889.18", "ENSG00000124762"])
+    'ensembl'
+    """
+    series = _as_series(ids)
+    share = series.str.match(ENSEMBL_PATTERN).mean() if len(series) else 0.0
+    return "ensembl" if share > 0.5 else "symbol"
+
+
+def guess_species(ids: Sequence[str], *, gene_id: GeneId) -> Species:
+    """Say whether identifiers are human or mouse; ties go to human.
+
+    Ensembl IDs are counted by prefix (``ENSG`` human, ``ENSMUSG`` mouse). Symbols are counted
+    by exact matches among HGNC approved symbols and among the mouse symbols of the ortholog
+    table.
+
+    >>> guess_species(["Cdkn2a", "Trp53", "Il6"], gene_id="symbol")
+    'mouse'
+    """
+    series = _as_series(ids)
+    if gene_id == "ensembl":
+        n_human = series.str.match(r"^ENSG\d").sum()
+        n_mouse = series.str.match(r"^ENSMUSG\d").sum()
+    else:
+        n_human = series.isin(hgnc_table()["symbol"]).sum()
+        n_mouse = series.isin(mouse_ortholog_table()["mouse_symbol"]).sum()
+    return "mouse" if n_mouse > n_human else "human"
+
+
+@cache
+def _human_symbol_lookup() -> pd.DataFrame:
+    """Upper-cased human symbol → (approved symbol, how), one row per key.
+
+    Approved symbols come first; then previous symbols of exactly one approved gene; then
+    aliases of exactly one approved gene that are neither approved nor previous symbols.
+    """
+    table = hgnc_table()
+    approved = pd.DataFrame({HUMAN_SYMBOL: table["symbol"], HOW: APPROVED}).set_index(
+        table["symbol"].str.upper()
+    )
+    previous = _unique_retired(table, "prev_symbols", PREVIOUS)
+    alias = _unique_retired(table, "alias_symbols", ALIAS)
+    taken = approved.index.union(_all_retired(table, "prev_symbols"))
+    previous = previous[~previous.index.isin(approved.index)]
+    alias = alias[~alias.index.isin(taken)]
+    return pd.concat([approved, previous, alias])
+
+
+def _all_retired(table: pd.DataFrame, column: str) -> pd.Index[str]:
+    """Every upper-cased symbol listed in ``column`` (``|``-separated) of the HGNC table."""
+    listed = table[column].str.split("|").explode()
+    symbols: pd.Index[str] = pd.Index(listed[listed != ""].str.upper().unique(), dtype=object)
+    return symbols
+
+
+def _unique_retired(table: pd.DataFrame, column: str, how: str) -> pd.DataFrame:
+    """Symbols listed in ``column`` that belong to exactly one approved gene."""
+    pairs = table[["symbol", column]].assign(key=table[column].str.split("|")).explode("key")
+    pairs = pairs[pairs["key"] != ""].assign(key=lambda frame: frame["key"].str.upper())
+    pairs = pairs.drop_duplicates(["key", "symbol"])
+    unique = pairs[~pairs["key"].duplicated(keep=False)]
+    return pd.DataFrame({HUMAN_SYMBOL: unique["symbol"].to_numpy(), HOW: how}, index=unique["key"])
+
+
+@cache
+def _human_ensembl_lookup() -> pd.Series[str]:
+    """ENSG ID → approved symbol; the few IDs HGNC gives to two genes are left out."""
+    table = hgnc_table()
+    table = table[table["ensembl_gene_id"] != ""]
+    table = table[~table["ensembl_gene_id"].duplicated(keep=False)]
+    return pd.Series(table["symbol"].to_numpy(), index=table["ensembl_gene_id"])
+
+
+@cache
+def _mouse_lookup(key: Literal["mouse_symbol", "mouse_ensembl_gene_id"]) -> pd.Series[str]:
+    """Mouse symbol or ENSMUSG ID → one human symbol.
+
+    The human candidate spelled like the upper-cased mouse symbol wins (Cxcl1 → CXCL1), then
+    the one most resources support, then the alphabetically first.
+    """
+    table = mouse_ortholog_table()
+    table = table[table[key] != ""].assign(
+        same=table["human_symbol"] == table["mouse_symbol"].str.upper()
+    )
+    best = table.sort_values(
+        [key, "same", "n_support", "human_symbol"], ascending=[True, False, False, True]
+    ).drop_duplicates(key)
+    return pd.Series(best["human_symbol"].to_numpy(), index=best[key])
+
+
+def _map_human_symbols(ids: pd.Series[str]) -> pd.DataFrame:
+    found = _human_symbol_lookup().reindex(ids.str.upper())
+    return pd.DataFrame(
+        {
+            HUMAN_SYMBOL: found[HUMAN_SYMBOL].fillna("").to_numpy(),
+            HOW: found[HOW].fillna(UNMAPPED).to_numpy(),
+        }
+    )
+
+
+def _map_by(ids: pd.Series[str], lookup: pd.Series[str], how: str) -> pd.DataFrame:
+    symbols = lookup.reindex(ids)
+    return pd.DataFrame(
+        {
+            HUMAN_SYMBOL: symbols.fillna("").to_numpy(),
+            HOW: np.where(symbols.notna(), how, UNMAPPED),
+        }
+    )
+
+
+def map_to_human(
+    ids: Sequence[str],
+    *,
+    species: Literal["auto", "human", "mouse"] = "auto",
+    gene_id: Literal["auto", "symbol", "ensembl"] = "auto",
+) -> pd.DataFrame:
+    """Map gene identifiers to approved human HGNC symbols, one row per input, in input order.
+
+    Parameters
+    ----------
+    ids
+        Gene identifiers, all of one kind and species. Surrounding white space is ignored, and
+        so is an Ensembl version suffix (``ENSG00000147889.18``).
+    species
+        ``"auto"`` guesses it with :func:`guess_species`.
+    gene_id
+        ``"auto"`` guesses it with :func:`guess_gene_id`.
+
+    Returns
+    -------
+    A DataFrame with columns ``original_id`` (the input), ``human_symbol`` (empty string when
+    unmapped) and ``how``, one of:
+
+    - ``"approved"``: a human symbol that is approved (matched case-insensitively);
+    - ``"previous symbol"``: a human previous symbol of exactly one approved gene
+      (MLF1IP → CENPU, IL8 → CXCL8);
+    - ``"alias"``: a human alias of exactly one approved gene that is neither an approved nor a
+      previous symbol;
+    - ``"ensembl"``: a human Ensembl ID of exactly one approved gene;
+    - ``"ortholog"``: a mouse symbol or Ensembl ID with an HCOP ortholog. Among several human
+      candidates, the one spelled like the upper-cased mouse symbol wins (Cxcl1 → CXCL1), then
+      the best supported, then the alphabetically first;
+    - ``"unmapped"``: anything else.
+
+    Examples
+    --------
+    >>> map_to_human(["Cdkn2a", "Cxcl1", "Gm12345"], species="mouse", gene_id="symbol")
+      original_id human_symbol       how
+    0      Cdkn2a       CDKN2A  ortholog
+    1       Cxcl1        CXCL1  ortholog
+    2     Gm12345               unmapped
+    """
+    series = _as_series(ids)
+    if gene_id == "auto":
+        gene_id = guess_gene_id(ids)
+    if species == "auto":
+        species = guess_species(ids, gene_id=gene_id)
+    if gene_id == "ensembl":
+        series = series.str.replace(_SUFFIXED_ENSEMBL, r"\1", regex=True)
+    if species == "human" and gene_id == "symbol":
+        mapped = _map_human_symbols(series)
+    elif species == "human":
+        mapped = _map_by(series, _human_ensembl_lookup(), ENSEMBL)
+    elif gene_id == "symbol":
+        mapped = _map_by(series, _mouse_lookup("mouse_symbol"), ORTHOLOG)
+    else:
+        mapped = _map_by(series, _mouse_lookup("mouse_ensembl_gene_id"), ORTHOLOG)
+    return pd.DataFrame(
+        {
+            ORIGINAL_ID: list(ids),
+            HUMAN_SYMBOL: mapped[HUMAN_SYMBOL].to_numpy(),
+            HOW: mapped[HOW].to_numpy(),
+        }
+    )

@@ -1,0 +1,89 @@
+"""Reading any matrix a block of rows at a time, as CSR arrays, without densifying it.
+
+In-memory CSR is read in place (no copy); CSC is converted once; dense arrays, backed ``.h5ad``
+matrices (anndata's on-disk sparse datasets or h5py datasets) are read block by block, so memory
+stays bounded by the block size. Dask arrays are handled by :mod:`senox.score._run`. The values
+are checked by the kernels as they pass (see :func:`refuse_bad_values`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from scipy import sparse
+
+from senox._errors import InputError
+from senox.score import _kernels
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from numpy.typing import NDArray
+
+
+@dataclass(frozen=True)
+class CSRBlock:
+    """CSR arrays for a block of rows; ``indptr`` may index into larger shared arrays."""
+
+    indptr: NDArray[np.int64]
+    indices: NDArray[Any]
+    data: NDArray[Any]
+
+    @property
+    def n_rows(self) -> int:
+        """Rows in the block."""
+        return int(self.indptr.shape[0] - 1)
+
+
+def as_csr_block(block: Any) -> CSRBlock:
+    """Turn a dense or sparse block of rows into CSR arrays."""
+    matrix = block.tocsr() if sparse.issparse(block) else sparse.csr_matrix(np.asarray(block))
+    matrix.sum_duplicates()
+    return CSRBlock(matrix.indptr.astype(np.int64, copy=False), matrix.indices, matrix.data)
+
+
+def refuse_bad_values(n_bad: int) -> None:
+    """Scores need finite, non-negative expression values: refuse anything else."""
+    if n_bad:
+        msg = (
+            f"the expression matrix holds {n_bad} negative or non-finite values (scaled data? "
+            "NaN?); score unscaled, finite expression values"
+        )
+        raise InputError(msg)
+
+
+def iter_blocks(matrix: Any, chunk_size: int) -> Iterator[tuple[int, CSRBlock]]:
+    """Yield (first row, block) over ``matrix``, ``chunk_size`` rows at a time."""
+    n_rows = matrix.shape[0]
+    if isinstance(matrix, sparse.csr_matrix | sparse.csr_array):
+        matrix.sum_duplicates()
+        indptr = matrix.indptr.astype(np.int64, copy=False)
+        for start in range(0, n_rows, chunk_size):
+            stop = min(start + chunk_size, n_rows)
+            yield start, CSRBlock(indptr[start : stop + 1], matrix.indices, matrix.data)
+        return
+    if sparse.issparse(matrix):
+        yield from iter_blocks(matrix.tocsr(), chunk_size)
+        return
+    for start in range(0, n_rows, chunk_size):
+        yield start, as_csr_block(matrix[start : min(start + chunk_size, n_rows)])
+
+
+def block_column_sums(block: CSRBlock, n_cols: int) -> tuple[NDArray[np.float64], int]:
+    """Column sums of one block, and its count of negative or non-finite values."""
+    sums, bad = _kernels.column_sums(block.indptr, block.indices, block.data, n_cols)
+    return sums, int(bad)
+
+
+def column_sums(matrix: Any, chunk_size: int) -> NDArray[np.float64]:
+    """Sum of every column, one pass over the rows (refusing negative or non-finite values)."""
+    total = np.zeros(matrix.shape[1], dtype=np.float64)
+    n_bad = 0
+    for _, block in iter_blocks(matrix, chunk_size):
+        sums, bad = block_column_sums(block, matrix.shape[1])
+        total += sums
+        n_bad += bad
+    refuse_bad_values(n_bad)
+    return total

@@ -1,0 +1,116 @@
+from __future__ import annotations
+
+import pytest
+
+from senox.io import guess_gene_id, guess_species, hgnc_table, map_to_human, mouse_ortholog_table
+
+MOUSE = ["Cdkn2a", "Cdkn1a", "Trp53", "Il6", "Cxcl1", "Nfe2l2", "Lmnb1", "Mki67"]
+HUMAN = ["CDKN2A", "CDKN1A", "TP53", "IL6", "CXCL1", "NFE2L2", "LMNB1", "MKI67"]
+
+
+def _one(term, **kwargs):
+    row = map_to_human([term], **kwargs).iloc[0]
+    return row["human_symbol"], row["how"]
+
+
+@pytest.mark.parametrize(
+    ("term", "symbol", "how"),
+    [
+        pytest.param("TP53", "TP53", "approved", id="approved"),
+        pytest.param("tp53", "TP53", "approved", id="case-insensitive"),
+        pytest.param("C10ORF105", "C10orf105", "approved", id="approved-mixed-case"),
+        pytest.param("MLF1IP", "CENPU", "previous symbol", id="previous-MLF1IP"),
+        pytest.param("IL8", "CXCL8", "previous symbol", id="previous-IL8"),
+        pytest.param("PD-L1", "CD274", "alias", id="unique-alias"),
+        pytest.param("NOT_A_GENE_XYZ", "", "unmapped", id="unknown"),
+    ],
+)
+def test_human_symbols(term, symbol, how):
+    assert _one(term, species="human", gene_id="symbol") == (symbol, how)
+
+
+def _retired(column):
+    """(upper-cased retired symbol, number of approved genes listing it) from the HGNC table."""
+    table = hgnc_table()
+    pairs = table.assign(key=table[column].str.split("|")).explode("key")
+    pairs = pairs[pairs["key"] != ""]
+    return pairs.groupby(pairs["key"].str.upper())["symbol"].nunique()
+
+
+def test_alias_that_is_an_approved_symbol_stays_itself():
+    approved = set(hgnc_table()["symbol"])
+    aliases = _retired("alias_symbols")
+    term = next(key for key in sorted(aliases.index) if key in approved)
+    assert _one(term, species="human", gene_id="symbol") == (term, "approved")
+
+
+def test_ambiguous_previous_symbol_is_unmapped():
+    approved_upper = set(hgnc_table()["symbol"].str.upper())
+    previous = _retired("prev_symbols")
+    term = next(key for key, n in previous.items() if n > 1 and key not in approved_upper)
+    assert _one(term, species="human", gene_id="symbol") == ("", "unmapped")
+
+
+def test_human_ensembl_with_versions():
+    ensembl = hgnc_table().set_index("symbol")["ensembl_gene_id"]
+    ids = [f"{ensembl[symbol]}.{i}" for i, symbol in enumerate(HUMAN, 1)]
+    mapped = map_to_human(ids)
+    assert mapped["human_symbol"].tolist() == HUMAN
+    assert set(mapped["how"]) == {"ensembl"}
+    assert mapped["original_id"].tolist() == ids
+
+
+def test_mouse_symbols():
+    mapped = map_to_human(MOUSE)
+    assert mapped["human_symbol"].tolist() == HUMAN
+    assert set(mapped["how"]) == {"ortholog"}
+
+
+def test_mouse_cxcl1_prefers_the_same_name_over_better_support():
+    pairs = mouse_ortholog_table().query("mouse_symbol == 'Cxcl1'")
+    support = dict(zip(pairs["human_symbol"], pairs["n_support"], strict=True))
+    assert support["CXCL2"] > support["CXCL1"]
+    assert _one("Cxcl1", species="mouse", gene_id="symbol") == ("CXCL1", "ortholog")
+
+
+def test_mouse_without_same_name_takes_best_support():
+    pairs = mouse_ortholog_table().query("mouse_symbol == '0610010K14Rik'")
+    best = pairs.sort_values(["n_support", "human_symbol"], ascending=[False, True]).iloc[0]
+    assert len(pairs) > 1
+    assert _one("0610010K14Rik", species="mouse", gene_id="symbol") == (
+        best["human_symbol"],
+        "ortholog",
+    )
+
+
+def test_mouse_ensembl():
+    table = mouse_ortholog_table()
+    ids = [
+        table.loc[table["mouse_symbol"] == gene, "mouse_ensembl_gene_id"].iloc[0] for gene in MOUSE
+    ]
+    mapped = map_to_human([f"{gene_id}.3" for gene_id in ids])
+    assert mapped["human_symbol"].tolist() == HUMAN
+
+
+def test_result_keeps_input_order_and_duplicates():
+    mapped = map_to_human(["IL8", "XYZ_UNKNOWN", "CXCL8", "IL8"])
+    assert list(mapped.columns) == ["original_id", "human_symbol", "how"]
+    assert mapped["original_id"].tolist() == ["IL8", "XYZ_UNKNOWN", "CXCL8", "IL8"]
+    assert mapped["human_symbol"].tolist() == ["CXCL8", "", "CXCL8", "CXCL8"]
+
+
+@pytest.mark.parametrize(
+    ("ids", "gene_id", "species"),
+    [
+        pytest.param(HUMAN, "symbol", "human", id="human-symbols"),
+        pytest.param(MOUSE, "symbol", "mouse", id="mouse-symbols"),
+        pytest.param(["ENSG00000147889.18", "ENSG00000141510"], "ensembl", "human", id="ensg"),
+        pytest.param(
+            ["ENSMUSG00000044303", "ENSMUSG00000059552"], "ensembl", "mouse", id="ensmusg"
+        ),
+        pytest.param(["cell1", "cell2"], "symbol", "human", id="neither-tie-is-human"),
+    ],
+)
+def test_guess(ids, gene_id, species):
+    assert guess_gene_id(ids) == gene_id
+    assert guess_species(ids, gene_id=gene_id) == species
