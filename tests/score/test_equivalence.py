@@ -29,11 +29,17 @@ def test_rank_equals_pyucell(toy, signatures, max_rank):
 
 
 @pytest.mark.parametrize(
-    "dtype", [np.float32, np.float64, np.int64], ids=["float32", "float64", "integer-counts"]
+    ("dtype", "ties"),
+    [(np.float32, True), (np.float32, False), (np.float64, False), (np.int64, True)],
+    ids=["float32", "float32-tie-free", "float64-tie-free", "integer-counts"],
 )
-def test_rank_equals_pyucell_for_large_programs_and_any_dtype(toy, dtype):
-    # 400-gene programs put well over 64 program genes in each cell: the radix-sort path
+def test_rank_equals_pyucell_for_large_programs_and_any_dtype(toy, dtype, ties):
+    # 400-gene programs put over 64 distinct program values in each tie-free cell, which sends
+    # those cells through the radix-sort path; tied data go through direct comparison
     adata = toy.copy()
+    if not ties:
+        noise = np.random.default_rng(1).uniform(0, 1e-3, size=adata.X.nnz)
+        adata.X.data = (adata.X.data + noise).astype(np.float32)
     adata.X = (adata.X * 10).astype(dtype) if dtype is np.int64 else adata.X.astype(dtype)
     adata.X.eliminate_zeros()
     genes = list(adata.var_names)

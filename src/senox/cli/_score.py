@@ -11,7 +11,6 @@ import typer
 from senox import io, programs
 from senox._errors import InputError
 from senox.io import atomic_write_text
-from senox.score import score_programs
 
 
 class MethodChoice(StrEnum):
@@ -117,6 +116,8 @@ def score_command(
     force: Annotated[bool, typer.Option(help="Overwrite existing output files.")] = False,
 ) -> None:
     """Score the redox–senescence programs for every cell or sample of INPUT."""
+    from senox.score import score_programs  # loads the compiled kernels: only when scoring
+
     _refuse_existing([out, h5ad], force=force)
     if backed and h5ad is not None:
         msg = "--h5ad cannot be combined with --backed; drop one of them"

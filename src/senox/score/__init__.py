@@ -7,6 +7,9 @@ rows at a time.
 
 from __future__ import annotations
 
+from senox.score._kernels import warm_up
 from senox.score._run import score_matrix, score_programs
+
+warm_up()
 
 __all__ = ["score_matrix", "score_programs"]

@@ -9,7 +9,7 @@ so that checking the input costs no extra pass.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numba
 import numpy as np
@@ -22,18 +22,16 @@ if TYPE_CHECKING:
 DIRECT_MAX = 64
 
 
-def sortable_keys(data: NDArray[np.generic]) -> NDArray[np.unsignedinteger]:
-    """Unsigned integers that order like the (non-negative) values: their bit patterns.
+def rankable(data: NDArray[np.generic]) -> tuple[NDArray[np.generic], NDArray[np.unsignedinteger]]:
+    """The values in a 4- or 8-byte dtype, and unsigned integers that order like them.
 
     For non-negative IEEE floats and integers, the bit pattern read as an unsigned integer
     increases with the value, which lets :func:`rank_sums` radix-sort. Negative values are
     refused by the kernels before their keys matter.
     """
-    if data.dtype.itemsize == 4 and data.dtype.kind in "fiu":
-        return data.view(np.uint32)
-    if data.dtype.itemsize == 8 and data.dtype.kind in "fiu":
-        return data.view(np.uint64)
-    return data.astype(np.float64).view(np.uint64)
+    if data.dtype.itemsize not in (4, 8) or data.dtype.kind not in "fiu":
+        data = data.astype(np.float64)
+    return data, data.view(np.uint32 if data.dtype.itemsize == 4 else np.uint64)
 
 
 @numba.njit(inline="always")
@@ -72,7 +70,7 @@ def _is_bad(value: float) -> bool:  # pragma: no cover (compiled)
 def rank_sums(
     indptr: NDArray[np.int64],
     indices: NDArray[np.int32],
-    data: NDArray[np.float32],
+    data: NDArray[Any],
     keys: NDArray[np.unsignedinteger],
     slot_ptr: NDArray[np.int64],
     slot_ids: NDArray[np.int64],
@@ -85,8 +83,8 @@ def rank_sums(
     sharing their average rank (UCell). Only ranks up to ``max_rank`` are summed and counted; the
     caller charges ``max_rank`` for every gene not counted (zero, absent or ranked beyond it).
     Rows are given by ``indptr`` (``len(indptr) - 1`` rows) into the full ``indices``/``data``;
-    ``keys`` are :func:`sortable_keys` of ``data``. Also returns the number of negative or
-    non-finite values seen.
+    ``keys`` are the sort keys of ``data`` from :func:`rankable`. Also returns the number of
+    negative or non-finite values seen.
     """
     n_rows = indptr.shape[0] - 1
     sums = np.zeros((n_rows, n_slots), dtype=np.float64)
@@ -105,17 +103,17 @@ def rank_sums(
                 k += 1
         if k == 0:
             continue
-        greater = np.zeros(k, dtype=np.int64)
-        equal = np.zeros(k, dtype=np.int64)
-        if k <= DIRECT_MAX:
-            targets = np.empty(k, dtype=data.dtype)
-            for j in range(k):
-                targets[j] = data[entries[j]]
+        # distinct values among the program's entries: few, as count data tie heavily
+        levels = np.unique(np.array([data[entries[j]] for j in range(k)]))
+        n_levels = levels.shape[0]
+        above_level = np.zeros(n_levels, dtype=np.int64)
+        at_level = np.zeros(n_levels, dtype=np.int64)
+        if n_levels <= DIRECT_MAX:
             for p in range(start, stop):
                 x = data[p]
-                for j in range(k):
-                    greater[j] += x > targets[j]
-                    equal[j] += x == targets[j]
+                for i in range(n_levels):
+                    above_level[i] += x > levels[i]
+                    at_level[i] += x == levels[i]
         else:
             row_keys = np.empty(stop - start, dtype=keys.dtype)
             m = 0
@@ -124,11 +122,17 @@ def rank_sums(
                     row_keys[m] = keys[p]
                     m += 1
             positive = _radix_sort(row_keys[:m], np.empty(m, dtype=keys.dtype))
-            for j in range(k):
-                key = keys[entries[j]]
-                above = np.searchsorted(positive, key, side="right")
-                greater[j] = m - above
-                equal[j] = above - np.searchsorted(positive, key, side="left")
+            level_keys = levels.view(keys.dtype)
+            for i in range(n_levels):
+                above = np.searchsorted(positive, level_keys[i], side="right")
+                above_level[i] = m - above
+                at_level[i] = above - np.searchsorted(positive, level_keys[i], side="left")
+        greater = np.empty(k, dtype=np.int64)
+        equal = np.empty(k, dtype=np.int64)
+        for j in range(k):
+            i = np.searchsorted(levels, data[entries[j]])
+            greater[j] = above_level[i]
+            equal[j] = at_level[i]
         for j in range(k):
             rank = greater[j] + (equal[j] + 1) / 2.0
             if rank <= max_rank:
@@ -182,3 +186,20 @@ def column_sums(
         else:
             sums[indices[p]] += value
     return sums, bad
+
+
+def warm_up() -> None:
+    """Load the compiled kernels (numba's one-time start-up, about 0.3 s) on a tiny input.
+
+    Called when :mod:`senox.score` is imported, so that the first scoring call runs at full
+    speed; float32 values with int32 indices (anndata's usual layout) are prepared.
+    """
+    indptr = np.array([0, 1], dtype=np.int64)
+    indices = np.zeros(1, dtype=np.int32)
+    data = np.ones(1, dtype=np.float32)
+    slot_ptr = np.array([0, 1], dtype=np.int64)
+    slot_ids = np.zeros(1, dtype=np.int64)
+    values, keys = rankable(data)
+    rank_sums(indptr, indices, values, keys, slot_ptr, slot_ids, 1, 1500)
+    weighted_sums(indptr, indices, data, slot_ptr, slot_ids, np.ones(1), 1)
+    column_sums(indptr, indices, data, 1)

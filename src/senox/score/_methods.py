@@ -55,11 +55,12 @@ class RankMethod:
 
     def run_chunk(self, chunk: CSRBlock, layout: Layout) -> tuple[NDArray[np.float64], int]:
         """Rank sums and counts for a block of rows, side by side; and the bad values seen."""
+        data, keys = _kernels.rankable(chunk.data)
         sums, counts, bad = _kernels.rank_sums(
             chunk.indptr,
             chunk.indices,
-            chunk.data,
-            _kernels.sortable_keys(chunk.data),
+            data,
+            keys,
             layout.slot_ptr,
             layout.slot_ids,
             layout.n_slots,
