@@ -102,3 +102,24 @@ def test_programs_list_and_show():
     assert "LMNB1" in shown.output
     assert "SenMayo" in shown.output
     assert invoke("programs", "show", "nope").exit_code == 2
+
+
+def test_states_writes_states_and_group_fractions(tmp_path):
+    from tests.states.test_states import make_groups
+
+    groups = make_groups(n_per_group=20)
+    path = tmp_path / "groups.h5ad"
+    groups.write_h5ad(path)
+    out = tmp_path / "states.tsv"
+    result = invoke(
+        "states", path, "--out", out, "--reference", "truth=proliferating", "--groupby", "sample"
+    )
+    assert result.exit_code == 0, result.output
+    table = pd.read_csv(out, sep="\t")
+    assert list(table.columns[:4]) == ["obs", "state", "confidence", "redox_index"]
+    assert "senescence" in table.columns
+    fractions = pd.read_csv(tmp_path / "states_by_group.tsv", sep="\t")
+    assert list(fractions.columns[:2]) == ["sample", "n"]
+    bad = invoke("states", path, "--out", tmp_path / "x.tsv", "--reference", "truth=unicorn")
+    assert bad.exit_code == 2
+    assert not (tmp_path / "x.tsv").exists()

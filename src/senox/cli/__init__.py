@@ -12,6 +12,7 @@ from senox._errors import SenoxError
 from senox.cli._kb import kb_app
 from senox.cli._programs import programs_app
 from senox.cli._score import score_command
+from senox.cli._states import states_command
 
 
 class _SenoxGroup(TyperGroup):
@@ -36,6 +37,7 @@ app = typer.Typer(
 app.add_typer(kb_app, name="kb")
 app.add_typer(programs_app, name="programs")
 app.command("score")(score_command)
+app.command("states")(states_command)
 
 
 def _show_version(value: bool) -> None:

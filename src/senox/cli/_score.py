@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -10,47 +9,16 @@ import typer
 
 from senox import io, programs
 from senox._errors import InputError
+from senox.cli._inputs import (
+    ForceOpt,
+    GeneId,
+    MethodChoice,
+    Orientation,
+    Species,
+    Values,
+    refuse_existing,
+)
 from senox.io import atomic_write_text
-
-
-class MethodChoice(StrEnum):
-    """Scoring methods."""
-
-    rank = "rank"
-    mean = "mean"
-
-
-class Species(StrEnum):
-    """Species of the input's gene identifiers."""
-
-    auto = "auto"
-    human = "human"
-    mouse = "mouse"
-
-
-class GeneId(StrEnum):
-    """Kind of gene identifier."""
-
-    auto = "auto"
-    symbol = "symbol"
-    ensembl = "ensembl"
-
-
-class Orientation(StrEnum):
-    """Where the genes are in a table."""
-
-    auto = "auto"
-    genes_in_rows = "genes_in_rows"
-    genes_in_columns = "genes_in_columns"
-
-
-class Values(StrEnum):
-    """What the input's values are."""
-
-    auto = "auto"
-    counts = "counts"
-    linear = "linear"
-    log = "log"
 
 
 def _user_programs(path: Path | None) -> dict[str, programs.Program]:
@@ -66,13 +34,6 @@ def _user_programs(path: Path | None) -> dict[str, programs.Program]:
 def _chosen(names: str | None, extra: dict[str, programs.Program]) -> dict[str, programs.Program]:
     wanted = [n.strip() for n in names.split(",") if n.strip()] if names else None
     return programs.select(wanted, extra=extra)
-
-
-def _refuse_existing(paths: list[Path | None], *, force: bool) -> None:
-    for path in paths:
-        if path is not None and path.exists() and not force:
-            msg = f"{path}: already exists; choose another path or pass --force to overwrite it"
-            raise InputError(msg)
 
 
 def score_command(
@@ -113,12 +74,12 @@ def score_command(
         str | None, typer.Option(help="dask.distributed scheduler address.")
     ] = None,
     seed: Annotated[int, typer.Option(help="Seed of the mean method's control genes.")] = 0,
-    force: Annotated[bool, typer.Option(help="Overwrite existing output files.")] = False,
+    force: ForceOpt = False,
 ) -> None:
     """Score the redox–senescence programs for every cell or sample of INPUT."""
     from senox.score import score_programs  # loads the compiled kernels: only when scoring
 
-    _refuse_existing([out, h5ad], force=force)
+    refuse_existing([out, h5ad], force=force)
     if backed and h5ad is not None:
         msg = "--h5ad cannot be combined with --backed; drop one of them"
         raise InputError(msg)

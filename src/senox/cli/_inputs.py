@@ -1,0 +1,70 @@
+"""Options shared by the commands that read an expression file (``score``, ``states``)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from senox._errors import InputError
+
+
+class MethodChoice(StrEnum):
+    """Scoring methods."""
+
+    rank = "rank"
+    mean = "mean"
+
+
+class Species(StrEnum):
+    """Species of the input's gene identifiers."""
+
+    auto = "auto"
+    human = "human"
+    mouse = "mouse"
+
+
+class GeneId(StrEnum):
+    """Kind of gene identifier."""
+
+    auto = "auto"
+    symbol = "symbol"
+    ensembl = "ensembl"
+
+
+class Orientation(StrEnum):
+    """Where the genes are in a table."""
+
+    auto = "auto"
+    genes_in_rows = "genes_in_rows"
+    genes_in_columns = "genes_in_columns"
+
+
+class Values(StrEnum):
+    """What the input's values are."""
+
+    auto = "auto"
+    counts = "counts"
+    linear = "linear"
+    log = "log"
+
+
+InputArg = Annotated[
+    Path, typer.Argument(metavar="INPUT", help="h5ad, 10x dir/.h5, .mtx, or CSV/TSV table.")
+]
+MethodOpt = Annotated[MethodChoice, typer.Option(help="rank (UCell-like) or mean (scanpy-like).")]
+SpeciesOpt = Annotated[Species, typer.Option(help="Species of the gene identifiers.")]
+GeneIdOpt = Annotated[GeneId, typer.Option(help="Kind of gene identifier.")]
+OrientationOpt = Annotated[Orientation, typer.Option(help="For tables: where the genes are.")]
+ValuesOpt = Annotated[Values, typer.Option(help="What the values are (see senox.io.read).")]
+ForceOpt = Annotated[bool, typer.Option(help="Overwrite existing output files.")]
+
+
+def refuse_existing(paths: list[Path | None], *, force: bool) -> None:
+    """Fail before any work if an output exists and --force was not given."""
+    for path in paths:
+        if path is not None and path.exists() and not force:
+            msg = f"{path}: already exists; choose another path or pass --force to overwrite it"
+            raise InputError(msg)

@@ -1,0 +1,78 @@
+"""``senox states``: call the redox–senescence state of every cell or sample."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from senox import io
+from senox.cli._inputs import (
+    ForceOpt,
+    GeneId,
+    GeneIdOpt,
+    InputArg,
+    MethodChoice,
+    MethodOpt,
+    Orientation,
+    OrientationOpt,
+    Species,
+    SpeciesOpt,
+    Values,
+    ValuesOpt,
+    refuse_existing,
+)
+from senox.io import atomic_write_text
+
+
+def states_command(
+    input_path: InputArg,
+    out: Annotated[
+        Path,
+        typer.Option(help="TSV to write: obs, state, confidence, redox_index, program scores."),
+    ],
+    reference: Annotated[
+        str | None, typer.Option(help="COLUMN=VALUE naming the untreated/control observations.")
+    ] = None,
+    groupby: Annotated[
+        str | None, typer.Option(help="obs column: also write states_by_group.tsv beside --out.")
+    ] = None,
+    method: MethodOpt = MethodChoice.rank,
+    species: SpeciesOpt = Species.auto,
+    gene_id: GeneIdOpt = GeneId.auto,
+    orientation: OrientationOpt = Orientation.auto,
+    values: ValuesOpt = Values.auto,
+    force: ForceOpt = False,
+) -> None:
+    """Call proliferating, quiescent, senescent (inflammatory / p53), escape-like or other."""
+    from senox.states import call_states, state_fractions  # loads the scoring kernels
+
+    by_group = out.with_name("states_by_group.tsv") if groupby else None
+    refuse_existing([out, by_group], force=force)
+    adata = io.read(
+        input_path,
+        species=species.value,
+        gene_id=gene_id.value,
+        orientation=orientation.value,
+        values=values.value,
+    )
+    if groupby is not None and groupby not in adata.obs.columns:
+        state_fractions(adata, groupby)  # raises the one-line error before any work
+    call_states(adata, reference=reference, method=method.value)
+    obs = adata.obs
+    table = adata.obsm["senox_scores"].copy()
+    table.insert(0, "redox_index", obs["senox_redox_index"].to_numpy())
+    table.insert(0, "confidence", obs["senox_confidence"].to_numpy())
+    table.insert(0, "state", obs["senox_state"].astype(str).to_numpy())
+    table = table.rename_axis("obs").reset_index()
+    atomic_write_text(out, table.to_csv(sep="\t", index=False, float_format="%.6g"), force=force)
+    counts = adata.uns["senox"]["states"]["counts"]
+    typer.echo(f"called {adata.n_obs} observations → {out}", err=True)
+    typer.echo("  " + ", ".join(f"{name}: {n}" for name, n in counts.items()), err=True)
+    if by_group is not None and groupby is not None:
+        fractions = state_fractions(adata, groupby).reset_index()
+        atomic_write_text(
+            by_group, fractions.to_csv(sep="\t", index=False, float_format="%.4g"), force=force
+        )
+        typer.echo(f"wrote {by_group}", err=True)

@@ -1,0 +1,187 @@
+"""``call_states``: program scores → calibrated z-scores → states, confidence, redox index."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from senox import __version__
+from senox._errors import InputError
+from senox.programs import Program, catalogue
+from senox.score import score_matrix, score_programs
+from senox.states._calibrate import calibrate
+from senox.states._cycling import cycling_margin, fit_mixture
+from senox.states._panel import PANEL_GENES, biomarker_panel
+from senox.states._rules import (
+    AXIS_PROGRAMS,
+    CONFIDENCE_SLOPE,
+    SENESCENCE_UP,
+    STATE_NAMES,
+    assign,
+    axes,
+    describe_rules,
+    redox_index,
+)
+from senox.states._subclusters import senescent_subclusters
+
+if TYPE_CHECKING:
+    from anndata import AnnData
+
+
+#: Fewest observations a baseline may have.
+MIN_BASELINE = 3
+
+
+def _columns(adata: AnnData) -> str:
+    return ", ".join(map(str, adata.obs.columns)) or "none"
+
+
+def parse_reference(adata: AnnData, reference: str | tuple[str, str] | None) -> pd.Series | None:
+    """``"COLUMN=VALUE"`` (or a pair) → mask of the reference observations."""
+    if reference is None:
+        return None
+    if isinstance(reference, str):
+        if "=" not in reference:
+            msg = f"reference '{reference}' must be COLUMN=VALUE, e.g. condition=control"
+            raise InputError(msg)
+        column, value = reference.split("=", 1)
+    else:
+        column, value = reference
+    if column not in adata.obs.columns:
+        msg = f"reference column '{column}' is not in obs (columns: {_columns(adata)})"
+        raise InputError(msg)
+    mask: pd.Series = adata.obs[column].astype(str) == value
+    if mask.sum() < MIN_BASELINE:
+        found = ", ".join(map(str, adata.obs[column].astype(str).unique()[:8]))
+        n = int(mask.sum())
+        msg = (
+            f"reference {column}={value} matches {n} observations; need 3 or more (values: {found})"
+        )
+        raise InputError(msg)
+    return mask
+
+
+def _cell_cycle_score(adata: AnnData) -> pd.Series:
+    """The proliferation program by the mean method (cycle genes minus matched controls)."""
+    program = {"proliferation": catalogue()["proliferation"]}
+    scores, _ = score_matrix(adata.X, adata.var_names, program, method="mean", progress=False)
+    return pd.Series(scores["proliferation"].to_numpy(), index=adata.obs_names)
+
+
+def _scores(adata: AnnData, key_added: str, method: str) -> pd.DataFrame:
+    """Program scores: reuse ``obsm[f"{key_added}_scores"]`` if it has them, else compute.
+
+    Besides the catalogue, ``senescence_up`` (the senescence program's up side alone) is scored:
+    its down side (LMNB1, MKI67) tracks arrest, which must not count as senescence.
+    """
+    existing = adata.obsm.get(f"{key_added}_scores")
+    if isinstance(existing, pd.DataFrame) and set(AXIS_PROGRAMS) <= set(existing.columns):
+        return existing.copy()
+    senescence = catalogue()["senescence"]
+    programs = {**catalogue(), SENESCENCE_UP: Program(SENESCENCE_UP, senescence.up)}
+    score_programs(adata, programs, method=method, key_added=key_added)  # type: ignore[arg-type]
+    scores: pd.DataFrame = adata.obsm[f"{key_added}_scores"]
+    return scores
+
+
+def call_states(
+    adata: AnnData,
+    *,
+    reference: str | tuple[str, str] | None = None,
+    key_added: str = "senox",
+    copy: bool = False,
+    method: str = "rank",
+    seed: int = 0,
+) -> AnnData | None:
+    """Call the redox–senescence state of every observation, with a confidence.
+
+    Parameters
+    ----------
+    adata
+        Observations × human gene symbols (``senox.io.read``). Program scores already in
+        ``obsm[f"{key_added}_scores"]`` are reused; otherwise every catalogue program is scored.
+    reference
+        ``"COLUMN=VALUE"``: the untreated/control observations, against which z-scores are
+        calibrated. Without it the whole data set is the baseline (its median observation).
+    key_added
+        Prefix of the fields written.
+    copy
+        Return a new object instead of writing into ``adata``.
+    method
+        Scoring method when scores must be computed (``rank`` or ``mean``).
+    seed
+        Seed of the senescent sub-clustering.
+
+    Returns
+    -------
+    ``None``, or the annotated copy when ``copy=True``. Sets:
+
+    ``obs[f"{key_added}_state"]`` : categorical
+        One of ``proliferating``, ``quiescent``, ``senescent_inflammatory``, ``senescent_p53``,
+        ``escape_like``, ``other`` (rules: ``senox.states.describe_rules()``).
+    ``obs[f"{key_added}_confidence"]`` : float in [0.5, 1)
+        Sigmoid of the margin past the nearest threshold.
+    ``obs[f"{key_added}_redox_index"]`` : float
+        Oxidant minus antioxidant z-score (positive = pro-oxidant).
+    ``obs[f"{key_added}_subcluster"]`` : float
+        Sub-cluster of senescent observations (NaN elsewhere).
+    ``obsm[f"{key_added}_zscores"]``, ``obsm[f"{key_added}_biomarkers"]`` : DataFrame
+        Calibrated program z-scores; the biomarker panel's expression.
+    ``uns[key_added]["states"]`` : dict
+        Calibration (baseline, centre, scale), rules, counts, sub-cluster descriptions.
+    """
+    adata = adata.copy() if copy else adata
+    reference_mask = parse_reference(adata, reference)
+    scores = _scores(adata, key_added, method)
+    mixture = fit_mixture(scores["proliferation"].to_numpy())
+    calibration = calibrate(scores, reference_mask)
+    z = calibration.zscores(scores)
+    cycling = cycling_margin(
+        scores["proliferation"], _cell_cycle_score(adata), mixture, CONFIDENCE_SLOPE
+    )
+    state, confidence = assign(axes(z, cycling))
+    adata.obs[f"{key_added}_state"] = pd.Categorical(state, categories=list(STATE_NAMES))
+    adata.obs[f"{key_added}_confidence"] = confidence.to_numpy()
+    adata.obs[f"{key_added}_redox_index"] = redox_index(z).to_numpy()
+    adata.obsm[f"{key_added}_zscores"] = z
+    adata.obsm[f"{key_added}_biomarkers"] = biomarker_panel(adata)
+    genes = sorted({g for p in catalogue().values() for g in p.genes} | set(PANEL_GENES))
+    labels, clusters = senescent_subclusters(adata, state, z, genes, seed=seed)
+    adata.obs[f"{key_added}_subcluster"] = labels.to_numpy()
+    record = _record(calibration, reference, state, clusters)
+    record["cycling_mixture"] = {**asdict(mixture), "used": mixture.supported}
+    adata.uns.setdefault(key_added, {})["states"] = record
+    return adata if copy else None
+
+
+def _record(
+    calibration: Any, reference: object, state: pd.Series, clusters: list[dict[str, Any]]
+) -> dict[str, Any]:
+    counts = state.value_counts()
+    return {
+        "reference": str(reference) if reference is not None else "",
+        "baseline": calibration.baseline,
+        "n_baseline": calibration.n_baseline,
+        "center": calibration.center.to_dict(),
+        "scale": calibration.scale.to_dict(),
+        "rules": describe_rules().to_dict(orient="list"),
+        "counts": {name: int(counts.get(name, 0)) for name in STATE_NAMES},
+        "senescent_subclusters": clusters,
+        "senox_version": __version__,
+    }
+
+
+def state_fractions(adata: AnnData, groupby: str, *, key_added: str = "senox") -> pd.DataFrame:
+    """Fraction of each state per group (rows: groups; columns: ``n`` then one per state)."""
+    if groupby not in adata.obs.columns:
+        msg = f"--groupby column '{groupby}' is not in obs (columns: {_columns(adata)})"
+        raise InputError(msg)
+    states = adata.obs[f"{key_added}_state"]
+    table = pd.crosstab(adata.obs[groupby].astype(str), states, normalize="index").reindex(
+        columns=list(STATE_NAMES), fill_value=0.0
+    )
+    table.insert(0, "n", adata.obs[groupby].astype(str).value_counts().reindex(table.index))
+    table.index.name = groupby
+    return table
