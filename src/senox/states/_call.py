@@ -11,7 +11,7 @@ from senox import __version__
 from senox._errors import InputError
 from senox.programs import Program, catalogue
 from senox.score import score_matrix, score_programs
-from senox.states._calibrate import calibrate
+from senox.states._calibrate import Calibration, calibrate
 from senox.states._cycling import cycling_margin, fit_mixture
 from senox.states._panel import PANEL_GENES, biomarker_panel
 from senox.states._rules import (
@@ -138,9 +138,8 @@ def call_states(
     mixture = fit_mixture(scores["proliferation"].to_numpy())
     calibration = calibrate(scores, reference_mask)
     z = calibration.zscores(scores)
-    cycling = cycling_margin(
-        scores["proliferation"], _cell_cycle_score(adata), mixture, CONFIDENCE_SLOPE
-    )
+    cell_cycle = None if mixture.supported else _cell_cycle_score(adata)
+    cycling = cycling_margin(scores["proliferation"], cell_cycle, mixture, CONFIDENCE_SLOPE)
     state, confidence = assign(axes(z, cycling))
     adata.obs[f"{key_added}_state"] = pd.Categorical(state, categories=list(STATE_NAMES))
     adata.obs[f"{key_added}_confidence"] = confidence.to_numpy()
@@ -157,7 +156,7 @@ def call_states(
 
 
 def _record(
-    calibration: Any, reference: object, state: pd.Series, clusters: list[dict[str, Any]]
+    calibration: Calibration, reference: object, state: pd.Series, clusters: list[dict[str, Any]]
 ) -> dict[str, Any]:
     counts = state.value_counts()
     return {

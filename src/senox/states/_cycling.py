@@ -86,7 +86,7 @@ def fit_mixture(values: np.ndarray) -> Mixture:
 
 
 def cycling_margin(
-    proliferation: pd.Series, cell_cycle: pd.Series, mixture: Mixture, slope: float
+    proliferation: pd.Series, cell_cycle: pd.Series | None, mixture: Mixture, slope: float
 ) -> pd.Series:
     """A margin whose sign says cycling (>= 0) or arrested, scaled like the other axes.
 
@@ -95,10 +95,14 @@ def cycling_margin(
     ``cell_cycle`` decides: the proliferation program scored by the ``mean`` method (cycle genes
     minus expression-matched control genes), positive where cycle genes stand out, which is the
     Seurat/scanpy convention for calling G1 cells; the margin is that score over its spread.
+    ``cell_cycle`` is needed only when the mixture is not supported.
     """
     if mixture.supported:
         p = np.clip(mixture.posterior_upper(proliferation.to_numpy(dtype=float)), 1e-9, 1 - 1e-9)
         return pd.Series(np.log(p / (1 - p)) / slope, index=proliferation.index)
+    if cell_cycle is None:
+        msg = "cell_cycle scores are needed when the proliferation mixture is not supported"
+        raise ValueError(msg)
     values = cell_cycle.to_numpy(dtype=float)
     spread = (
         float(np.median(np.abs(values - np.median(values)))) * 1.4826
