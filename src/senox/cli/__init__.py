@@ -10,6 +10,7 @@ from typer.core import TyperGroup
 from senox import __version__
 from senox._errors import SenoxError
 from senox.cli._kb import kb_app
+from senox.cli._model import model_app
 from senox.cli._programs import programs_app
 from senox.cli._score import score_command
 from senox.cli._states import states_command
@@ -36,6 +37,7 @@ app = typer.Typer(
 )
 app.add_typer(kb_app, name="kb")
 app.add_typer(programs_app, name="programs")
+app.add_typer(model_app, name="model")
 app.command("score")(score_command)
 app.command("states")(states_command)
 
