@@ -44,6 +44,8 @@ import scipy.io
 from scipy import sparse
 from scipy.stats import rankdata
 
+from _report import auroc, markdown_table
+
 HERE = Path(__file__).resolve().parent
 SEED = 0
 DATASETS = ("marthandan2016", "chan2024")
@@ -219,34 +221,6 @@ def _captured() -> Iterator[_io.StringIO]:
     buffer = _io.StringIO()
     with contextlib.redirect_stdout(buffer), contextlib.redirect_stderr(buffer):
         yield buffer
-
-
-def auroc(scores: pd.Series | np.ndarray, labels: pd.Series | np.ndarray) -> float:
-    """Area under the ROC curve by the Mann–Whitney U statistic (ties count one half).
-
-    Parameters
-    ----------
-    scores
-        One score per observation, higher = more senescent. NaN scores are dropped.
-    labels
-        True for the positive (senescent) observations, aligned with ``scores`` (by index
-        when both are Series).
-
-    Returns
-    -------
-    float in [0, 1]; NaN when either class is empty.
-    """
-    if isinstance(scores, pd.Series) and isinstance(labels, pd.Series):
-        labels = labels.reindex(scores.index)
-    s = np.asarray(scores, dtype=np.float64)
-    y = np.asarray(labels, dtype=bool)
-    keep = np.isfinite(s)
-    s, y = s[keep], y[keep]
-    n_pos, n_neg = int(y.sum()), int((~y).sum())
-    if n_pos == 0 or n_neg == 0:
-        return float("nan")
-    ranks = rankdata(s)  # average ranks: a tie counts one half
-    return float((ranks[y].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
 
 
 # --------------------------------------------------------------------------- peers
@@ -571,12 +545,6 @@ def unseen_check(scores: pd.DataFrame, shared: Path) -> pd.DataFrame:
 # --------------------------------------------------------------------------- report
 
 
-def _table(header: list[str], rows: list[list[str]]) -> str:
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    lines += ["| " + " | ".join(row) + " |" for row in rows]
-    return "\n".join(lines)
-
-
 def _cell(value: float, fmt: str) -> str:
     return "—" if not np.isfinite(value) else format(value, fmt)
 
@@ -597,7 +565,7 @@ def report(aurocs: dict[str, dict[str, float]], checks: dict[str, pd.DataFrame])
         "AUROC: Mann–Whitney, ties count 1/2. s: wall seconds of the scoring call(s), data loading excluded. "
         "— : the peer did not run (see notes).",
         "",
-        _table(header, rows),
+        markdown_table(header, rows),
         "",
         "## Notes",
         "",
@@ -617,7 +585,7 @@ def report(aurocs: dict[str, dict[str, float]], checks: dict[str, pd.DataFrame])
             [str(name), str(peer), str(setting), _cell(float(value), ".3f")]
             for name, peer, setting, value in frame.itertuples(index=False)
         ]
-        parts += [_table(["data set", "peer", "setting", "AUROC"], rows)]
+        parts += [markdown_table(["data set", "peer", "setting", "AUROC"], rows)]
     return "\n".join(parts)
 
 

@@ -18,19 +18,12 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from scipy.stats import rankdata
 
+from _report import auroc, markdown_table
 from senox import io
 from senox.score import score_programs
 
 HERE = Path(__file__).resolve().parent
-
-
-def auroc(scores: np.ndarray, positive: np.ndarray) -> float:
-    """Area under the ROC curve via the Mann-Whitney U statistic (ties count one half)."""
-    ranks = rankdata(scores)
-    n_pos, n_neg = int(positive.sum()), int((~positive).sum())
-    return float((ranks[positive].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
 
 
 def marthandan(shared: Path) -> tuple[object, np.ndarray]:
@@ -64,10 +57,8 @@ def evaluate(shared: Path) -> pd.DataFrame:
 def markdown(table: pd.DataFrame) -> str:
     """A pivot table as a Markdown table (columns: data set / method)."""
     header = ["program", *(f"{data} {method}" for data, method in table.columns)]
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    for program, row in table.iterrows():
-        lines.append(f"| {program} | " + " | ".join(f"{v:.3f}" for v in row) + " |")
-    return "\n".join(lines)
+    rows = [[str(program), *(f"{v:.3f}" for v in row)] for program, row in table.iterrows()]
+    return markdown_table(header, rows)
 
 
 def main() -> None:
