@@ -1,10 +1,14 @@
-"""Helpers shared by the validation scripts: AUROC and Markdown tables."""
+"""Helpers shared by the validation scripts: AUROC, its uncertainty and Markdown tables.
+
+Uncertainty: stratified bootstrap resamples (class sizes fixed), percentile intervals,
+DeLong's test for two correlated AUROCs, and the false-positive rate at a given sensitivity.
+"""
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy.stats import rankdata
+from scipy.stats import norm, rankdata
 
 
 def auroc(scores: pd.Series | np.ndarray, labels: pd.Series | np.ndarray) -> float:
@@ -40,3 +44,140 @@ def markdown_table(header: list[str], rows: list[list[str]]) -> str:
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     lines += ["| " + " | ".join(row) + " |" for row in rows]
     return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------- uncertainty
+
+
+def stratified_resamples(labels: np.ndarray, n_boot: int, seed: int) -> np.ndarray:
+    """Bootstrap resamples that keep the number of positives and negatives fixed.
+
+    Parameters
+    ----------
+    labels
+        Boolean class of each observation (True = senescent).
+    n_boot
+        Number of resamples.
+    seed
+        Seed of ``numpy.random.default_rng``.
+
+    Returns
+    -------
+    numpy.ndarray of shape ``(n_boot, n)``: row ``b`` holds the observation indices of resample
+    ``b``, positives drawn with replacement from the positives, negatives from the negatives.
+    """
+    y = np.asarray(labels, dtype=bool)
+    rng = np.random.default_rng(seed)
+    pos, neg = np.flatnonzero(y), np.flatnonzero(~y)
+    return np.hstack(
+        [rng.choice(pos, size=(n_boot, pos.size)), rng.choice(neg, size=(n_boot, neg.size))]
+    )
+
+
+def bootstrap_aurocs(scores: np.ndarray, labels: np.ndarray, resamples: np.ndarray) -> np.ndarray:
+    """AUROC of one score on every resample of :func:`stratified_resamples`.
+
+    Using the same ``resamples`` for several scores gives paired bootstrap replicates.
+
+    Parameters
+    ----------
+    scores
+        One finite score per observation, higher = more senescent.
+    labels
+        Boolean class of each observation.
+    resamples
+        ``(n_boot, n)`` index matrix.
+
+    Returns
+    -------
+    numpy.ndarray of ``n_boot`` AUROCs.
+    """
+    s = np.asarray(scores, dtype=np.float64)
+    if not np.isfinite(s).all():
+        msg = "bootstrap_aurocs needs finite scores"
+        raise ValueError(msg)
+    y = np.asarray(labels, dtype=bool)[resamples]
+    n_pos = int(y[0].sum())
+    n_neg = y.shape[1] - n_pos
+    ranks = rankdata(s[resamples], axis=1)
+    return np.asarray(
+        ((ranks * y).sum(axis=1) - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg), dtype=np.float64
+    )
+
+
+def percentile_interval(values: np.ndarray, level: float = 0.95) -> tuple[float, float]:
+    """The central ``level`` percentile interval of bootstrap replicates."""
+    tail = (1.0 - level) / 2 * 100
+    low, high = np.percentile(np.asarray(values, dtype=np.float64), [tail, 100 - tail])
+    return float(low), float(high)
+
+
+def _midranks_split(s: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """DeLong's structural components V10 (per positive) and V01 (per negative)."""
+    m, n = int(y.sum()), int((~y).sum())
+    ranks_all = rankdata(s)
+    ranks_pos = rankdata(s[y])
+    ranks_neg = rankdata(s[~y])
+    v10 = (ranks_all[y] - ranks_pos) / n
+    v01 = 1.0 - (ranks_all[~y] - ranks_neg) / m
+    return v10, v01
+
+
+def delong(scores_a: np.ndarray, scores_b: np.ndarray, labels: np.ndarray) -> dict[str, float]:
+    """DeLong's test for two correlated AUROCs (both scores on the same observations).
+
+    DeLong, DeLong & Clarke-Pearson (1988), with the midrank computation of Sun & Xu (2014).
+
+    Parameters
+    ----------
+    scores_a, scores_b
+        Finite scores of the two methods, higher = more senescent.
+    labels
+        Boolean class of each observation.
+
+    Returns
+    -------
+    dict with ``auroc_a``, ``auroc_b``, ``difference`` (a − b), ``se`` (of the difference),
+    ``z`` and the two-sided ``p`` (normal approximation).
+    """
+    y = np.asarray(labels, dtype=bool)
+    m, n = int(y.sum()), int((~y).sum())
+    parts = [_midranks_split(np.asarray(s, dtype=np.float64), y) for s in (scores_a, scores_b)]
+    v10 = np.vstack([p[0] for p in parts])
+    v01 = np.vstack([p[1] for p in parts])
+    aucs = v10.mean(axis=1)
+    cov = np.cov(v10) / m + np.cov(v01) / n
+    variance = float(cov[0, 0] + cov[1, 1] - 2 * cov[0, 1])
+    difference = float(aucs[0] - aucs[1])
+    se = float(np.sqrt(max(variance, 0.0)))
+    z = difference / se if se > 0 else float("nan")
+    p = float(2 * norm.sf(abs(z))) if se > 0 else float("nan")
+    return {
+        "auroc_a": float(aucs[0]),
+        "auroc_b": float(aucs[1]),
+        "difference": difference,
+        "se": se,
+        "z": z,
+        "p": p,
+    }
+
+
+def fpr_at_sensitivity(
+    scores: np.ndarray, labels: np.ndarray, sensitivity: float
+) -> tuple[float, float, float]:
+    """False-positive rate of the threshold that calls ``sensitivity`` of the positives.
+
+    The threshold is the ``ceil(sensitivity × n_pos)``-th highest positive score; an
+    observation is called positive when its score is at or above it. With ties the achieved
+    sensitivity can exceed the target, so it is returned too.
+
+    Returns
+    -------
+    ``(threshold, achieved sensitivity, false-positive rate)``.
+    """
+    s = np.asarray(scores, dtype=np.float64)
+    y = np.asarray(labels, dtype=bool)
+    positives = np.sort(s[y])[::-1]
+    k = max(1, int(np.ceil(sensitivity * positives.size - 1e-9)))
+    threshold = float(positives[k - 1])
+    return threshold, float((s[y] >= threshold).mean()), float((s[~y] >= threshold).mean())

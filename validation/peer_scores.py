@@ -16,7 +16,10 @@ Each score is "higher = more senescent". Run it in the peers' own environment, o
     /work/main/.venv-peers/bin/python validation/peer_scores.py [--shared ../shared]
 
 It prints a Markdown report (AUROC per peer and data set, wall time per peer, notes) and
-writes it to ``validation/results/peers.md``. See ``validation/README.md``.
+writes it to ``validation/results/peers.md``. With ``--json PATH`` it also writes every
+observation's score and each peer's own senescent / not call where the peer ships a decision
+rule (DeepScence's ``binarize=True``; hUSI's ``SSE_hUSI`` split, re-implemented), which
+``validation/senescence_benchmark.py`` reads. See ``validation/README.md``.
 """
 
 from __future__ import annotations
@@ -24,9 +27,12 @@ from __future__ import annotations
 import argparse
 import contextlib
 import gzip
+import importlib.metadata
 import importlib.util
 import io as _io
+import json
 import os
+import platform
 import random
 import re
 import sys
@@ -90,6 +96,27 @@ DEEPSCENCE_SEEDS = (SEED, 1, 2, 3, 4)
 NOTES: dict[str, dict[str, str]] = {name: {} for name in DATASETS}
 #: Wall time in seconds of each peer's scoring call(s): ``TIMES[dataset][peer]``.
 TIMES: dict[str, dict[str, float]] = {name: {} for name in DATASETS}
+#: Each peer's own senescent (True) / not call, where it ships a decision rule and
+#: :func:`peer_scores` ran with ``decision_rules=True``: ``CALLS[dataset][peer]``.
+CALLS: dict[str, dict[str, np.ndarray]] = {name: {} for name in DATASETS}
+
+#: The decision rule each peer ships, as reported (``None``: the peer ships none).
+DECISION_RULES: dict[str, str | None] = {
+    "senmayo_ucell": None,
+    "husi": (
+        "SSE_hUSI (WJPina/HUSI sc/hUSI.R): the one threshold that splits the scores into two "
+        "classes with the least within-class sum of squares; senescent = above it. "
+        "Re-implemented here (exact; hUSI's min-max scaling does not move the split). hUSI's "
+        "other rule, an mclust Gaussian mixture with a BIC-chosen number of classes, needs R "
+        "and names no senescent class, so it is not run."
+    ),
+    "senepy": None,
+    "deepscence": (
+        "DeepScence(..., binarize=True): 50 permutations of the CoreScence genes, an elbow "
+        "threshold and an AIC-chosen Gaussian mixture; senescent = obs['binary'] == 1. "
+        "Training is unchanged, so obs['ds'] equals the binarize=False score."
+    ),
+}
 
 
 # --------------------------------------------------------------------------- data
@@ -255,6 +282,47 @@ def _row_ranks(matrix: np.ndarray) -> np.ndarray:
     return np.asarray(rankdata(matrix, axis=1), dtype=np.float64)
 
 
+def husi_sse_split(scores: np.ndarray) -> np.ndarray:
+    """The ``SSE_hUSI`` rule: senescent where the score is above the best two-class split.
+
+    ``SSE_hUSI`` (WJPina/HUSI ``sc/hUSI.R``) tries every observed score ``i`` as a threshold,
+    puts ``scores <= i`` in the low class and the rest in the high class, and keeps the ``i``
+    with the least total within-class sum of squares (an empty class counts 0). Computed here
+    with cumulative sums over the sorted scores; exact ties in the sum of squares go to the
+    threshold seen first, as in hUSI's loop. Non-finite scores are never called.
+
+    Parameters
+    ----------
+    scores
+        hUSI scores (a positive affine rescaling, such as hUSI's min-max, gives the same split).
+
+    Returns
+    -------
+    numpy.ndarray of bool, True for the high (senescent) class.
+    """
+    s = np.asarray(scores, dtype=np.float64)
+    finite = np.isfinite(s)
+    values = np.sort(s[finite])
+    if values.size == 0:
+        return np.zeros(s.shape, dtype=bool)
+    # the low class of threshold values[k] is values[: last index of that value + 1]
+    ends = np.searchsorted(values, np.unique(values), side="right")
+    csum, csq = np.cumsum(values), np.cumsum(values**2)
+    total, total_sq, n = csum[-1], csq[-1], values.size
+    low_n, low_sum, low_sq = ends, csum[ends - 1], csq[ends - 1]
+    high_n, high_sum, high_sq = n - low_n, total - low_sum, total_sq - low_sq
+    sse = low_sq - low_sum**2 / low_n
+    with np.errstate(invalid="ignore", divide="ignore"):
+        sse = sse + np.where(high_n > 0, high_sq - high_sum**2 / np.maximum(high_n, 1), 0.0)
+    # hUSI loops over the scores in their given order and keeps the first strict minimum
+    uniques = values[ends - 1]
+    best = np.flatnonzero(sse <= sse.min() + 1e-12 * max(1.0, abs(float(sse.min()))))
+    order = s[finite]
+    first_seen = [int(np.flatnonzero(order == uniques[k])[0]) for k in best]
+    threshold = uniques[best[int(np.argmin(first_seen))]]
+    return finite & (np.nan_to_num(s, nan=-np.inf) > threshold)
+
+
 def score_husi(adata: Any, shared: Path) -> tuple[np.ndarray, str]:
     """hUSI: Spearman correlation of each observation with the OCLR weights.
 
@@ -363,6 +431,28 @@ def _stub_dca() -> bool:
     return True
 
 
+def _deepscence(counts: Any, seed: int, *, binarize: bool) -> tuple[Any, str]:
+    """Run DeepScence; its result AnnData and a note."""
+    _quiet_peer_imports()
+    stubbed = _stub_dca()
+    import torch
+    from DeepScence.api import DeepScence
+    from DeepScence.io import get_geneset
+
+    core = get_geneset(5)["gene_symbol"]
+    present = int(np.isin(core, counts.var_names).sum())
+    seed_everything(seed)
+    torch.manual_seed(seed)
+    with _captured():
+        result = DeepScence(counts.copy(), denoise=False, random_state=seed, binarize=binarize)
+    log = result.uns["log"]
+    note = (
+        f"denoise=False{' (dca stubbed)' if stubbed else ''}; {present}/{len(core)} CoreScence genes present; "
+        f"node {log['node']}, reversed={log['reverse']}"
+    )
+    return result, note
+
+
 def score_deepscence(counts: Any, seed: int = SEED) -> tuple[np.ndarray, str]:
     """DeepScence score ``obs['ds']`` (defaults, ``denoise=False``, ``random_state=seed``).
 
@@ -377,24 +467,23 @@ def score_deepscence(counts: Any, seed: int = SEED) -> tuple[np.ndarray, str]:
     -------
     The scores and a note (genes used, chosen node).
     """
-    _quiet_peer_imports()
-    stubbed = _stub_dca()
-    import torch
-    from DeepScence.api import DeepScence
-    from DeepScence.io import get_geneset
-
-    core = get_geneset(5)["gene_symbol"]
-    present = int(np.isin(core, counts.var_names).sum())
-    seed_everything(seed)
-    torch.manual_seed(seed)
-    with _captured():
-        result = DeepScence(counts.copy(), denoise=False, random_state=seed)
-    log = result.uns["log"]
-    note = (
-        f"denoise=False{' (dca stubbed)' if stubbed else ''}; {present}/{len(core)} CoreScence genes present; "
-        f"node {log['node']}, reversed={log['reverse']}"
-    )
+    result, note = _deepscence(counts, seed, binarize=False)
     return result.obs["ds"].to_numpy(dtype=np.float64), note
+
+
+def score_deepscence_binarized(counts: Any, seed: int = SEED) -> tuple[np.ndarray, np.ndarray, str]:
+    """DeepScence's score and its own senescent call (``binarize=True``).
+
+    ``binarize=True`` runs after training (50 permutations, then a threshold), so the score is
+    the one :func:`score_deepscence` returns.
+
+    Returns
+    -------
+    The scores, the calls (``obs['binary'] == 1``) and a note.
+    """
+    result, note = _deepscence(counts, seed, binarize=True)
+    calls = result.obs["binary"].to_numpy() == 1
+    return result.obs["ds"].to_numpy(dtype=np.float64), calls, note + "; binarize=True"
 
 
 # --------------------------------------------------------------------------- driver
@@ -421,14 +510,28 @@ def import_peers() -> dict[str, str]:
 
 
 def _peer_calls(
-    dataset: str, data: Data, shared: Path
+    dataset: str, data: Data, shared: Path, *, decision_rules: bool = False
 ) -> dict[str, Callable[[], tuple[np.ndarray, str]]]:
     species, sig_type, key, binarize = SENEPY_HUBS[dataset]
+
+    def deepscence() -> tuple[np.ndarray, str]:
+        if not decision_rules:
+            return score_deepscence(data.counts)
+        scores, calls, note = score_deepscence_binarized(data.counts)
+        CALLS[dataset]["deepscence"] = calls
+        return scores, note
+
+    def husi() -> tuple[np.ndarray, str]:
+        scores, note = score_husi(data.human, shared)
+        if decision_rules:
+            CALLS[dataset]["husi"] = husi_sse_split(scores)
+        return scores, note
+
     return {
         "senmayo_ucell": lambda: score_senmayo_ucell(data.human, shared),
-        "husi": lambda: score_husi(data.human, shared),
+        "husi": husi,
         "senepy": lambda: score_senepy(data.native, species, sig_type, key, binarize=binarize),
-        "deepscence": lambda: score_deepscence(data.counts),
+        "deepscence": deepscence,
     }
 
 
@@ -444,7 +547,7 @@ def _preprocessing_note(dataset: str) -> str:
     )
 
 
-def peer_scores(dataset: str, shared: Path) -> pd.DataFrame:
+def peer_scores(dataset: str, shared: Path, *, decision_rules: bool = False) -> pd.DataFrame:
     """Every peer's senescence score for one data set.
 
     A peer that fails is left out of the frame; its error is recorded in
@@ -456,6 +559,9 @@ def peer_scores(dataset: str, shared: Path) -> pd.DataFrame:
         ``"marthandan2016"`` or ``"chan2024"``.
     shared
         The shared folder (holding ``data/``).
+    decision_rules
+        Also apply the peers' own decision rules (:data:`DECISION_RULES`) and store the calls
+        in ``CALLS[dataset]``. DeepScence's timing then includes its binarisation.
 
     Returns
     -------
@@ -466,7 +572,7 @@ def peer_scores(dataset: str, shared: Path) -> pd.DataFrame:
     NOTES[dataset]["preprocessing"] = _preprocessing_note(dataset)
     NOTES[dataset].update(import_peers())
     columns: dict[str, np.ndarray] = {}
-    for peer, call in _peer_calls(dataset, data, shared).items():
+    for peer, call in _peer_calls(dataset, data, shared, decision_rules=decision_rules).items():
         seed_everything()
         start = time.perf_counter()
         try:
@@ -589,6 +695,52 @@ def report(aurocs: dict[str, dict[str, float]], checks: dict[str, pd.DataFrame])
     return "\n".join(parts)
 
 
+def _versions() -> dict[str, str]:
+    """Python and the peers' package versions (``"missing"`` where not installed)."""
+    versions = {"python": platform.python_version()}
+    for package in ("pyucell", "senepy", "DeepScence", "torch", "scanpy", "anndata", "numpy"):
+        try:
+            versions[package] = importlib.metadata.version(package)
+        except importlib.metadata.PackageNotFoundError:
+            versions[package] = "missing"
+    return versions
+
+
+def _listed(values: np.ndarray) -> list[float | None]:
+    """Floats for JSON, with None for NaN."""
+    return [float(v) if np.isfinite(v) else None for v in np.asarray(values, dtype=np.float64)]
+
+
+def write_json(
+    path: Path, frames: dict[str, pd.DataFrame], aurocs: dict[str, dict[str, float]]
+) -> None:
+    """Every observation's peer scores and calls, with notes, timings and versions, as JSON.
+
+    Layout: ``{"versions": {...}, "decision_rules": {peer: text or null}, "datasets":
+    {dataset: {"observations": [...], "scores": {peer: [...]}, "calls": {peer: [0/1, ...]},
+    "auroc": {peer: x}, "seconds": {peer: s}, "notes": {key: text}}}}``; NaN scores are null.
+    """
+    datasets = {}
+    for dataset, frame in frames.items():
+        datasets[dataset] = {
+            "observations": [str(o) for o in frame.index],
+            "scores": {peer: _listed(frame[peer].to_numpy()) for peer in frame.columns},
+            "calls": {peer: [int(v) for v in c] for peer, c in CALLS[dataset].items()},
+            "auroc": aurocs[dataset],
+            "seconds": TIMES[dataset],
+            "notes": NOTES[dataset],
+        }
+    payload = {
+        "written_by": "validation/peer_scores.py",
+        "seed": SEED,
+        "versions": _versions(),
+        "decision_rules": DECISION_RULES,
+        "datasets": datasets,
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(payload, indent=1) + "\n", encoding="utf-8")
+
+
 def main() -> None:
     """Score every data set with every peer, print the report and write it."""
     parser = argparse.ArgumentParser(
@@ -599,12 +751,20 @@ def main() -> None:
     parser.add_argument(
         "--no-sensitivity", action="store_true", help="skip the SenePy/DeepScence checks"
     )
+    parser.add_argument(
+        "--json",
+        type=Path,
+        default=None,
+        help="also write every observation's score and the peers' own calls to this JSON file",
+    )
     args = parser.parse_args()
     seed_everything()
     aurocs: dict[str, dict[str, float]] = {}
     checks: dict[str, pd.DataFrame] = {}
+    frames: dict[str, pd.DataFrame] = {}
     for dataset in DATASETS:
-        scores = peer_scores(dataset, args.shared)
+        scores = peer_scores(dataset, args.shared, decision_rules=args.json is not None)
+        frames[dataset] = scores
         truth = labels(dataset, args.shared)
         aurocs[dataset] = {peer: auroc(scores[peer], truth) for peer in scores.columns}
         if not args.no_sensitivity:
@@ -615,6 +775,8 @@ def main() -> None:
     text = report(aurocs, checks)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(text + "\n", encoding="utf-8")
+    if args.json is not None:
+        write_json(args.json, frames, aurocs)
     print(text)
 
 
