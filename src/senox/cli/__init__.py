@@ -13,6 +13,7 @@ from senox.cli._kb import kb_app
 from senox.cli._model import model_app
 from senox.cli._programs import programs_app
 from senox.cli._score import score_command
+from senox.cli._simulate import simulate_command, strategies_app
 from senox.cli._states import states_command
 
 
@@ -40,6 +41,8 @@ app.add_typer(programs_app, name="programs")
 app.add_typer(model_app, name="model")
 app.command("score")(score_command)
 app.command("states")(states_command)
+app.command("simulate")(simulate_command)
+app.add_typer(strategies_app, name="strategies")
 
 
 def _show_version(value: bool) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -44,4 +45,36 @@ def run_command(
     typer.echo(
         f"simulated {model} for {until}: {len(table)} time points × {table.shape[1] - 2} species → {out}",
         err=True,
+    )
+
+
+class ExportFormat(StrEnum):
+    """Formats a model can be exported to."""
+
+    sbml = "sbml"
+    antimony = "antimony"
+
+
+@model_app.command("export")
+def export_command(
+    name: Annotated[str, typer.Argument(help="redox_senescence (shipped) or a model TOML file.")],
+    out: Annotated[Path, typer.Option(help="File to write.")],
+    fmt: Annotated[ExportFormat, typer.Option("--format", help="sbml or antimony.")] = (
+        ExportFormat.sbml
+    ),
+    strategy: Annotated[
+        str | None, typer.Option(help="Add a strategy's doses as events (name or TOML file).")
+    ] = None,
+    force: ForceOpt = False,
+) -> None:
+    """Export senox's own model as SBML (Level 3 Version 2) or Antimony text."""
+    from senox.model import load_model, load_strategy, to_antimony, to_sbml
+
+    refuse_existing([out], force=force)
+    spec = load_model(name)
+    doses = load_strategy(strategy).doses() if strategy else []
+    writer = to_sbml if fmt is ExportFormat.sbml else to_antimony
+    atomic_write_text(out, writer(spec, doses=doses), force=force)
+    typer.echo(
+        f"exported {spec.name} ({len(doses)} doses as events) as {fmt.value} → {out}", err=True
     )

@@ -1,11 +1,64 @@
 """Mechanistic models of the redox–senescence axis.
 
-For now: running any SBML model (or a shipped published one, by name) through libroadrunner,
-with the duration in real time units whatever the model's own time unit.
+- Published SBML models run as they are through libroadrunner (:func:`run_sbml`).
+- senox's own model is declared as data (:func:`load_model`), simulated by a vectorised ensemble
+  engine (:func:`simulate`), exported to SBML/Antimony (:func:`to_sbml`, :func:`to_antimony`),
+  and driven by therapy strategies resolved through the evidence base (:func:`load_strategy`,
+  :func:`simulate_strategies`).
+- The seed's claims are executable scenarios (:func:`evaluate_claims`).
 """
 
 from __future__ import annotations
 
+from senox.model._claims import CLAIMS, SASP_DEPENDENT_IMMUNITY, evaluate_claims
+from senox.model._export import to_antimony, to_sbml
+from senox.model._ode import simulate
 from senox.model._sbml import PUBLISHED, parse_duration, run_sbml, time_unit_seconds
+from senox.model._simulate import (
+    STATE_SPECIES,
+    SimulationResult,
+    initial_from_fractions,
+    rank_strategies,
+    relapse_free,
+    sample_cohort,
+    simulate_strategies,
+)
+from senox.model._spec import Dose, ModelSpec, load_model, read_model
+from senox.model._strategy import (
+    ACTIONS,
+    Strategy,
+    agent_actions,
+    builtin_strategies,
+    load_strategies,
+    load_strategy,
+)
 
-__all__ = ["PUBLISHED", "parse_duration", "run_sbml", "time_unit_seconds"]
+__all__ = [
+    "ACTIONS",
+    "CLAIMS",
+    "PUBLISHED",
+    "SASP_DEPENDENT_IMMUNITY",
+    "STATE_SPECIES",
+    "Dose",
+    "ModelSpec",
+    "SimulationResult",
+    "Strategy",
+    "agent_actions",
+    "builtin_strategies",
+    "evaluate_claims",
+    "initial_from_fractions",
+    "load_model",
+    "load_strategies",
+    "load_strategy",
+    "parse_duration",
+    "rank_strategies",
+    "read_model",
+    "relapse_free",
+    "run_sbml",
+    "sample_cohort",
+    "simulate",
+    "simulate_strategies",
+    "time_unit_seconds",
+    "to_antimony",
+    "to_sbml",
+]

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from contextlib import contextmanager, nullcontext
+from contextlib import nullcontext
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import pandas as pd
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from senox import __version__
+from senox._dask import client_for
 from senox._errors import InputError
+from senox._progress import progress_bar
 from senox.programs import CATALOGUE_VERSION, Program, select
 from senox.score._layout import coverage, resolve
 from senox.score._methods import MeanMethod, RankMethod
@@ -26,7 +26,7 @@ from senox.score._source import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterator, Sequence
+    from collections.abc import Callable, Sequence
 
     from anndata import AnnData
     from numpy.typing import NDArray
@@ -69,22 +69,6 @@ def as_programs(
     return out
 
 
-@contextmanager
-def _progress(total: int, *, show: bool, label: str) -> Iterator[Callable[[int], None]]:
-    if not show:
-        yield lambda _n: None
-        return
-    columns = (
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeRemainingColumn(),
-    )
-    with Progress(*columns, console=Console(stderr=True), transient=False) as bar:
-        task = bar.add_task(label, total=total)
-        yield lambda n: bar.advance(task, n)
-
-
 def _is_dask(matrix: Any) -> bool:
     return type(matrix).__module__.startswith("dask.")
 
@@ -99,7 +83,7 @@ def _run_dask(
     import dask
 
     blocks = matrix.rechunk({1: -1}).to_delayed().ravel()
-    client = _client(scheduler)
+    client = client_for(scheduler)
     with client if client is not None else nullcontext():
         compute, delayed = dask.compute, dask.delayed
         gene_means = None
@@ -111,21 +95,6 @@ def _run_dask(
         parts = compute(*[delayed(_block_partial)(method, b, layout) for b in blocks])
     refuse_bad_values(sum(bad for _, bad in parts))
     return np.vstack([part for part, _ in parts]), layout
-
-
-def _client(scheduler: str | None) -> Any:
-    if scheduler is None:
-        return None
-    try:
-        from distributed import Client
-    except ImportError as exc:
-        msg = "a scheduler address needs dask.distributed: pip install 'senox[dask]'"
-        raise InputError(msg) from exc
-    try:
-        return Client(scheduler, timeout=10)
-    except OSError as exc:
-        msg = f"cannot reach the dask scheduler at {scheduler} ({exc}); check the address"
-        raise InputError(msg) from None
 
 
 def _block_column_sums(block: Any) -> tuple[NDArray[np.float64], int]:
@@ -189,7 +158,7 @@ def score_matrix(
         layout = make_layout(gene_means)
         parts, n_bad = [], 0
         show = progress if progress is not None else matrix.shape[0] >= PROGRESS_FROM
-        with _progress(matrix.shape[0], show=show, label=f"scoring ({scorer.name})") as advance:
+        with progress_bar(matrix.shape[0], show=show, label=f"scoring ({scorer.name})") as advance:
             for _, block in iter_blocks(matrix, chunk_size):
                 part, bad = scorer.run_chunk(block, layout)
                 parts.append(part)

@@ -1,0 +1,362 @@
+"""Therapy strategies on senox's own model: trajectories, per-run outcomes and virtual cohorts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from senox._dask import client_for
+from senox._errors import InputError
+from senox._progress import progress_bar
+from senox.model._ode import simulate
+from senox.model._spec import ModelSpec, load_model
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
+
+    from numpy.typing import NDArray
+
+    from senox.model._strategy import Strategy
+
+#: Tumour cells: their sum is the burden that regresses and relapses.
+BURDEN = ("P", "S_i", "S_p", "E")
+
+#: Called states (``senox.states``) and the model population each one starts in.
+STATE_SPECIES = {
+    "proliferating": "P",
+    "quiescent": "P",
+    "other": "P",
+    "senescent_inflammatory": "S_i",
+    "senescent_p53": "S_p",
+    "escape_like": "E",
+}
+
+SUMMARY_COLUMNS = [
+    "strategy",
+    "patient",
+    "time_to_relapse_days",
+    "min_burden",
+    "escaped_fraction",
+    "sasp_auc",
+    "toxicity",
+]
+
+
+@dataclass(frozen=True)
+class SimulationResult:
+    """Trajectories (long table) and one row of outcomes per strategy and virtual patient."""
+
+    trajectories: pd.DataFrame
+    summary: pd.DataFrame
+    days: float
+
+
+def sample_cohort(spec: ModelSpec, n: int, seed: int) -> NDArray[np.float64]:
+    """``n`` parameter vectors drawn from each parameter's plausible range (seeded).
+
+    Positive ranges are sampled log-uniformly (rates and scales vary by fold changes), ranges that
+    include 0 uniformly.
+
+    >>> from senox.model import load_model
+    >>> spec = load_model("redox_senescence")
+    >>> cohort = sample_cohort(spec, 3, seed=1)
+    >>> cohort.shape == (3, len(spec.parameters))
+    True
+    """
+    if n < 1:
+        msg = f"cohort size {n} must be ≥ 1"
+        raise InputError(msg)
+    rng = np.random.default_rng(seed)
+    u = rng.random((n, len(spec.parameters)))
+    low = np.array([p.low for p in spec.parameters])
+    high = np.array([p.high for p in spec.parameters])
+    logged = low > 0
+    out: NDArray[np.float64] = low + u * (high - low)
+    log_low, log_high = np.log(low[logged]), np.log(high[logged])
+    out[:, logged] = np.exp(log_low + u[:, logged] * (log_high - log_low))
+    return out
+
+
+def initial_from_fractions(
+    fractions: Mapping[str, float], spec: ModelSpec | None = None
+) -> dict[str, float]:
+    """Initial tumour populations from observed state fractions (burden 1 in total).
+
+    Proliferating, quiescent and unassigned cells start as proliferating (``P``); senescent states
+    start in ``S_i`` / ``S_p``; escape-like cells in ``E``. Fractions are renormalised to sum to 1.
+
+    >>> initial_from_fractions({"proliferating": 0.6, "senescent_p53": 0.3, "escape_like": 0.1})
+    {'P': 0.6, 'S_i': 0.0, 'S_p': 0.3, 'E': 0.1}
+    """
+    unknown = sorted(set(fractions) - set(STATE_SPECIES))
+    if unknown:
+        msg = (
+            f"state fractions name unknown state(s) {', '.join(unknown)}; known: "
+            f"{', '.join(STATE_SPECIES)}"
+        )
+        raise InputError(msg)
+    total = float(sum(fractions.values()))
+    if total <= 0 or any(v < 0 for v in fractions.values()):
+        msg = "state fractions must be ≥ 0 and not all 0"
+        raise InputError(msg)
+    initial = dict.fromkeys(BURDEN, 0.0)
+    for state, value in fractions.items():
+        initial[STATE_SPECIES[state]] += value / total
+    if spec is not None:
+        check_initial(spec, initial)
+    return {k: round(v, 12) for k, v in initial.items()}
+
+
+def check_initial(spec: ModelSpec, initial: Mapping[str, float]) -> None:
+    """Refuse initial values for unknown species or negative ones."""
+    for name, value in initial.items():
+        if name not in spec.species_names:
+            msg = (
+                f"initial value for '{name}': no such species; species: "
+                f"{', '.join(spec.species_names)}"
+            )
+            raise InputError(msg)
+        if not np.isfinite(value) or value < 0:
+            msg = f"initial value for '{name}' is {value}; it must be a finite number ≥ 0"
+            raise InputError(msg)
+
+
+def _parameter_matrix(
+    spec: ModelSpec, cohort: int, seed: int, overrides: Mapping[str, float]
+) -> NDArray[np.float64]:
+    matrix = sample_cohort(spec, cohort, seed) if cohort else np.array([spec.parameter_values()])
+    names = spec.parameter_names
+    for name, value in overrides.items():
+        if name not in names:
+            msg = f"parameter '{name}': the model has no such parameter"
+            raise InputError(msg)
+        matrix[:, names.index(name)] = value
+    return matrix
+
+
+def relapse_times(time: NDArray[np.float64], burden: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Time at which the burden first returns to its starting size after its lowest point.
+
+    ``burden`` is (runs × times). Linear interpolation between grid points; NaN where the burden
+    stays below its start; 0 where it never falls below its start (progression from the outset).
+
+    >>> t = np.array([0.0, 1.0, 2.0, 3.0])
+    >>> b = np.array([[1.0, 0.5, 0.75, 1.25], [1.0, 0.5, 0.6, 0.7], [1.0, 1.1, 1.2, 1.3]])
+    >>> relapse_times(t, b)
+    array([2.5, nan, 0. ])
+    """
+    out = np.full(burden.shape[0], np.nan)
+    for row, b in enumerate(burden):
+        nadir = int(np.argmin(b))
+        if nadir == 0:
+            out[row] = 0.0
+            continue
+        above = np.nonzero(b[nadir:] >= b[0])[0]
+        if above.size:
+            j = nadir + int(above[0])
+            frac = (b[0] - b[j - 1]) / (b[j] - b[j - 1])
+            out[row] = time[j - 1] + frac * (time[j] - time[j - 1])
+    return out
+
+
+def _outcomes(
+    spec: ModelSpec, time: NDArray[np.float64], states: NDArray[np.float64]
+) -> dict[str, NDArray[np.float64]]:
+    index = {name: i for i, name in enumerate(spec.species_names)}
+    burden = states[:, :, [index[s] for s in BURDEN]].sum(axis=2)
+    final = burden[:, -1]
+    escaped = np.divide(states[:, -1, index["E"]], final, out=np.zeros_like(final), where=final > 0)
+    return {
+        "time_to_relapse_days": relapse_times(time, burden),
+        "min_burden": burden.min(axis=1),
+        "escaped_fraction": escaped,
+        "sasp_auc": states[:, -1, index["A_auc"]],
+        "toxicity": states[:, -1, index["Tox"]],
+    }
+
+
+def _trajectory_frame(
+    spec: ModelSpec,
+    name: str,
+    time: NDArray[np.float64],
+    states: NDArray[np.float64],
+    keep: NDArray[np.bool_],
+) -> pd.DataFrame:
+    n, t = states.shape[0], int(keep.sum())
+    kept = states[:, keep, :].reshape(n * t, -1)
+    frame = pd.DataFrame(kept, columns=spec.species_names)
+    frame.insert(0, "time_days", np.tile(time[keep], n))
+    frame.insert(0, "patient", np.repeat(np.arange(n), t))
+    frame.insert(0, "strategy", name)
+    index = {s: i for i, s in enumerate(spec.species_names)}
+    frame["burden"] = kept[:, [index[s] for s in BURDEN]].sum(axis=1)
+    frame["sasp"] = kept[:, index["A_nfkb"]] + kept[:, index["A_p53"]]
+    return frame
+
+
+def _time_grid(days: float, output_step: float) -> tuple[NDArray[np.float64], NDArray[np.bool_]]:
+    if not np.isfinite(days) or days <= 0:
+        msg = f"--days {days}: the horizon must be a positive number of days"
+        raise InputError(msg)
+    if not np.isfinite(output_step) or output_step <= 0:
+        msg = f"output step {output_step}: must be a positive number of days"
+        raise InputError(msg)
+    outputs = np.append(np.arange(0.0, days, output_step), days)
+    grid = np.unique(np.concatenate([np.arange(0.0, days, min(1.0, output_step)), outputs]))
+    return grid, np.isin(grid, outputs)
+
+
+def _run_members(
+    spec: ModelSpec,
+    grid: NDArray[np.float64],
+    params: NDArray[np.float64],
+    initial: NDArray[np.float64],
+    strategy: Strategy,
+    scheduler: str | None,
+) -> NDArray[np.float64]:
+    doses = strategy.doses()
+    late = [d for d in doses if d.time > grid[-1]]
+    if late:
+        msg = (
+            f"strategy '{strategy.name}': a dose on day {late[0].time:g} falls after the horizon "
+            f"({grid[-1]:g} days); lengthen --days"
+        )
+        raise InputError(msg)
+    client = client_for(scheduler)
+    if client is None:
+        return simulate(spec, times=grid, parameters=params, initial=initial, doses=doses)
+    chunks = np.array_split(np.arange(len(params)), max(1, len(params) // 500))
+    with client:
+        futures = [
+            client.submit(
+                simulate,
+                spec,
+                times=grid,
+                parameters=params[c],
+                initial=initial[c],
+                doses=doses,
+                pure=False,
+            )
+            for c in chunks
+        ]
+        return np.concatenate(client.gather(futures))
+
+
+def simulate_strategies(
+    strategies: Sequence[Strategy],
+    *,
+    model: str | ModelSpec = "redox_senescence",
+    cohort: int = 0,
+    seed: int = 0,
+    days: float = 365.0,
+    initial: Mapping[str, float] | None = None,
+    parameters: Mapping[str, float] | None = None,
+    output_step: float = 1.0,
+    scheduler: str | None = None,
+    progress: bool = False,
+) -> SimulationResult:
+    """Simulate each strategy for one patient (default parameters) or a virtual cohort.
+
+    Parameters
+    ----------
+    strategies
+        Strategies from :func:`senox.model.load_strategy`.
+    model
+        A model name (``redox_senescence``), a model file, or a :class:`ModelSpec`.
+    cohort
+        0: one run on the default parameters (``patient`` 0). N: N virtual patients whose
+        parameters are drawn from their plausible ranges (:func:`sample_cohort`); every strategy
+        is simulated for every patient.
+    seed
+        Seed of the cohort draw.
+    days
+        Horizon; relapse is looked for within it.
+    initial
+        Initial values by species name (e.g. from :func:`initial_from_fractions`).
+    parameters
+        Parameter values that replace the defaults (and the cohort's draws) by name.
+    output_step
+        Spacing of the trajectory table in days; outcomes always use at least a daily grid.
+    scheduler
+        Address of a ``dask.distributed`` scheduler that runs chunks of the cohort.
+    progress
+        Show a progress bar over strategies on stderr.
+    """
+    spec = model if isinstance(model, ModelSpec) else load_model(model)
+    grid, keep = _time_grid(days, output_step)
+    params = _parameter_matrix(spec, cohort, seed, parameters or {})
+    start = dict(zip(spec.species_names, spec.initial_values(), strict=True))
+    if initial:
+        check_initial(spec, initial)
+        start.update(initial)
+    y0 = np.tile([start[s] for s in spec.species_names], (len(params), 1))
+    frames, rows = [], []
+    with progress_bar(len(strategies), show=progress, label="simulating strategies") as advance:
+        for strategy in strategies:
+            states = _run_members(spec, grid, params, y0, strategy, scheduler)
+            frames.append(_trajectory_frame(spec, strategy.name, grid, states, keep))
+            outcome = pd.DataFrame(_outcomes(spec, grid, states))
+            outcome.insert(0, "patient", np.arange(len(params)))
+            outcome.insert(0, "strategy", strategy.name)
+            rows.append(outcome)
+            advance(1)
+    return SimulationResult(
+        trajectories=pd.concat(frames, ignore_index=True),
+        summary=pd.concat(rows, ignore_index=True)[SUMMARY_COLUMNS],
+        days=float(days),
+    )
+
+
+def relapse_free(summary: pd.DataFrame, days: float) -> pd.DataFrame:
+    """Relapse-free fraction over time per strategy (runs without relapse are censored at ``days``).
+
+    Returns a long table: ``strategy``, ``time_days``, ``relapse_free``.
+    """
+    grid = np.linspace(0.0, days, 201)
+    rows = []
+    for name, group in summary.groupby("strategy", sort=False):
+        ttr = group["time_to_relapse_days"].to_numpy(dtype=float)
+        ttr = np.where(np.isnan(ttr), np.inf, ttr)
+        free = (ttr[None, :] > grid[:, None]).mean(axis=1)
+        rows.append(pd.DataFrame({"strategy": name, "time_days": grid, "relapse_free": free}))
+    return pd.concat(rows, ignore_index=True)
+
+
+def _quantile_time(ttr: NDArray[np.float64], q: float) -> float:
+    """Time by which a share ``q`` of runs relapsed (NaN if fewer did within the horizon)."""
+    finite = np.sort(ttr[np.isfinite(ttr)])
+    k = int(np.ceil(q * len(ttr)))
+    return float(finite[k - 1]) if k <= len(finite) and k > 0 else float("nan")
+
+
+def rank_strategies(summary: pd.DataFrame) -> pd.DataFrame:
+    """One row per strategy, ranked by median time to relapse (longest first).
+
+    Runs without relapse count as relapsing after the horizon, so medians and quartiles are
+    those of the censored distribution; NaN means "not reached within the horizon".
+    """
+    rows = []
+    for name, group in summary.groupby("strategy", sort=False):
+        ttr = group["time_to_relapse_days"].to_numpy(dtype=float)
+        ttr = np.where(np.isnan(ttr), np.inf, ttr)
+        rows.append(
+            {
+                "strategy": name,
+                "median_time_to_relapse_days": _quantile_time(ttr, 0.5),
+                "q25_time_to_relapse_days": _quantile_time(ttr, 0.25),
+                "q75_time_to_relapse_days": _quantile_time(ttr, 0.75),
+                "relapse_free_fraction": float(np.isinf(ttr).mean()),
+                "median_min_burden": float(group["min_burden"].median()),
+                "median_escaped_fraction": float(group["escaped_fraction"].median()),
+                "median_sasp_auc": float(group["sasp_auc"].median()),
+                "median_toxicity": float(group["toxicity"].median()),
+                "patients": len(group),
+            }
+        )
+    table = pd.DataFrame(rows)
+    key = table["median_time_to_relapse_days"].fillna(np.inf)
+    order = np.lexsort((-table["relapse_free_fraction"].to_numpy(), -key.to_numpy()))
+    return table.iloc[order].reset_index(drop=True)

@@ -1,0 +1,281 @@
+"""Therapy strategies as data: doses of agents over time, resolved through the evidence base.
+
+A strategy file (TOML) names agents as the evidence base knows them (``senox kb show NAME``) or a
+model action directly. Each agent resolves to model actions through its evidence-base class and,
+for a few nodes the model represents explicitly, its targets (:data:`TARGET_ACTIONS` replaces the
+generic ``chemotherapy`` class: a CDK4/6 inhibitor is filed as chemotherapy but acts on the cell
+cycle, not on DNA). Each action doses one exposure species of the model (:data:`ACTIONS`).
+
+Layout of a strategy file::
+
+    [strategy]
+    name = "chemo+senolytic"
+    description = "..."
+    source = "seed §4.1.3"
+
+    [[doses]]
+    agent = "doxorubicin"     # or: action = "genotoxic"
+    class = "chemotherapy"    # optional: use only this one of the agent's evidence-base classes
+    start = 0                 # day of the first dose
+    every = 21                # days between doses (needed when count > 1)
+    count = 4                 # number of doses (default 1)
+    amount = 1.0              # dose equivalents per dose (default 1: one standard dose)
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from importlib.resources import files
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from senox._errors import InputError, SenoxError
+from senox.model._spec import Dose
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+#: Model actions and the exposure species each one doses.
+ACTIONS = {
+    "genotoxic": "C_geno",
+    "cdk46_inhibition": "C_cdk",
+    "ros_induction": "C_ros",
+    "gsh_depletion": "C_gsh",
+    "nrf2_inhibition": "C_nrf2",
+    "senolysis": "C_sl",
+    "senomorphic": "C_sm",
+    "immune_activation": "C_imm",
+}
+
+#: Evidence-base classes and the model action each one takes.
+CLASS_ACTIONS = {
+    "chemotherapy": "genotoxic",
+    "radiotherapy": "genotoxic",
+    "ferroptosis inducer": "ros_induction",
+    "ROS-inducing apoptotic agent": "ros_induction",
+    "thioredoxin-system inhibitor": "ros_induction",
+    "nanomaterial (RDH)": "ros_induction",
+    "GSH depletion": "gsh_depletion",
+    "senolytic": "senolysis",
+    "senomorphic": "senomorphic",
+    "immunotherapy": "immune_activation",
+}
+
+#: Targets the model represents explicitly; they replace the generic ``chemotherapy`` action.
+TARGET_ACTIONS = {
+    "CDK4": "cdk46_inhibition",
+    "CDK6": "cdk46_inhibition",
+    "NFE2L2": "nrf2_inhibition",
+}
+
+_DOSE_FIELDS = {"agent", "action", "class", "start", "every", "count", "amount"}
+
+
+@dataclass(frozen=True)
+class DoseRule:
+    """Repeated doses of one agent (or one model action)."""
+
+    agent: str
+    agent_class: str
+    actions: tuple[str, ...]
+    start: float
+    every: float
+    count: int
+    amount: float
+
+    def times(self) -> list[float]:
+        """The days on which this rule doses."""
+        return [self.start + i * self.every for i in range(self.count)]
+
+
+@dataclass(frozen=True)
+class Strategy:
+    """A named therapy: dose rules, with where the design comes from."""
+
+    name: str
+    description: str
+    source: str
+    rules: tuple[DoseRule, ...]
+
+    def doses(self) -> list[Dose]:
+        """Every dose as a bolus on an exposure species, in time order."""
+        doses = [
+            Dose(time=t, species=ACTIONS[action], amount=rule.amount)
+            for rule in self.rules
+            for action in rule.actions
+            for t in rule.times()
+        ]
+        return sorted(doses, key=lambda d: (d.time, d.species))
+
+
+def agent_actions(agent: str, agent_class: str | None = None) -> tuple[str, str, tuple[str, ...]]:
+    """Resolve an agent through the evidence base: canonical name, class(es) and model actions.
+
+    ``agent_class`` restricts an agent with several evidence-base classes to one of them
+    (metformin is filed as a senomorphic and as a ferroptosis inducer).
+
+    >>> agent_actions("Adriamycin")
+    ('doxorubicin', 'chemotherapy', ('genotoxic',))
+    >>> agent_actions("CDK4/6i")[2]
+    ('cdk46_inhibition',)
+    >>> agent_actions("metformin", "senomorphic")[1:]
+    ('senomorphic', ('senomorphic',))
+    """
+    from senox import kb
+
+    card = kb.show(agent)
+    classes = [c.strip() for c in card.agent_class.split(";") if c.strip()]
+    if agent_class is not None:
+        if agent_class not in classes:
+            msg = (
+                f"field 'class': '{card.agent}' is not filed as '{agent_class}' (its classes: "
+                f"{card.agent_class})"
+            )
+            raise InputError(msg)
+        classes = [agent_class]
+    targets = set(card.records["target"].dropna()) if "target" in card.records else set()
+    actions = sorted({TARGET_ACTIONS[t] for t in targets if t in TARGET_ACTIONS})
+    for name in classes:
+        action = CLASS_ACTIONS.get(name)
+        if action and not (actions and name == "chemotherapy") and action not in actions:
+            actions.append(action)
+    if not actions:
+        msg = (
+            f"agent '{card.agent}' (class {'; '.join(classes)}) has no model action; "
+            f"name one with action = ... ({', '.join(ACTIONS)})"
+        )
+        raise InputError(msg)
+    return card.agent, "; ".join(classes), tuple(actions)
+
+
+def _number(row: dict[str, object], key: str, default: float | None, where: str) -> float:
+    value = row.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        msg = f"{where}: field '{key}' must be a number, not {value!r}"
+        raise InputError(msg)
+    if value < 0:
+        msg = f"{where}: field '{key}' is negative ({value}); doses and times must be ≥ 0"
+        raise InputError(msg)
+    return float(value)
+
+
+def _rule(row: dict[str, object], where: str) -> DoseRule:
+    unknown = sorted(set(row) - _DOSE_FIELDS)
+    if unknown:
+        msg = (
+            f"{where}: unknown field(s) {', '.join(unknown)}; allowed: "
+            f"{', '.join(sorted(_DOSE_FIELDS))}"
+        )
+        raise InputError(msg)
+    if ("agent" in row) == ("action" in row):
+        msg = (
+            f"{where}: give exactly one of 'agent' (an evidence-base agent) or 'action' "
+            f"({', '.join(ACTIONS)})"
+        )
+        raise InputError(msg)
+    if "agent" in row:
+        try:
+            chosen = None if row.get("class") is None else str(row["class"])
+            agent, agent_class, actions = agent_actions(str(row["agent"]), chosen)
+        except SenoxError as exc:
+            msg = f"{where}: {exc}"
+            raise InputError(msg) from None
+    else:
+        if "class" in row:
+            msg = f"{where}: field 'class' goes with 'agent', not with 'action'"
+            raise InputError(msg)
+        action = str(row["action"])
+        if action not in ACTIONS:
+            msg = f"{where}: field 'action' is '{action}'; known actions: {', '.join(ACTIONS)}"
+            raise InputError(msg)
+        agent, agent_class, actions = f"({action})", "model action", (action,)
+    count = row.get("count", 1)
+    if isinstance(count, bool) or not isinstance(count, int) or count < 1:
+        msg = f"{where}: field 'count' must be a whole number ≥ 1, not {count!r}"
+        raise InputError(msg)
+    every = _number(row, "every", 0.0, where)
+    if count > 1 and every <= 0:
+        msg = f"{where}: field 'every' must be > 0 days when count > 1"
+        raise InputError(msg)
+    return DoseRule(
+        agent=agent,
+        agent_class=agent_class,
+        actions=actions,
+        start=_number(row, "start", None, where),
+        every=every,
+        count=count,
+        amount=_number(row, "amount", 1.0, where),
+    )
+
+
+def parse_strategy(data: dict[str, object], label: str) -> Strategy:
+    """Build a :class:`Strategy` from a parsed TOML document; errors name ``label`` and field."""
+    header = data.get("strategy")
+    if not isinstance(header, dict) or not isinstance(header.get("name"), str):
+        msg = f"{label}: table [strategy] with a 'name' is missing"
+        raise InputError(msg)
+    rows = data.get("doses", [])
+    if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
+        msg = f"{label}: [[doses]] must be an array of tables"
+        raise InputError(msg)
+    unknown = sorted(set(data) - {"strategy", "doses"})
+    if unknown:
+        msg = (
+            f"{label}: unknown table(s) {', '.join(unknown)}; a strategy has [strategy] and "
+            "[[doses]]"
+        )
+        raise InputError(msg)
+    rules = tuple(_rule(row, f"{label}: doses[{i}]") for i, row in enumerate(rows))
+    return Strategy(
+        name=header["name"],
+        description=str(header.get("description", "")),
+        source=str(header.get("source", "")),
+        rules=rules,
+    )
+
+
+def _builtin_files() -> dict[str, str]:
+    folder = files("senox.model") / "data" / "strategies"
+    return {
+        entry.name.removesuffix(".toml"): entry.read_text("utf-8")
+        for entry in folder.iterdir()
+        if entry.name.endswith(".toml")
+    }
+
+
+def builtin_strategies() -> list[str]:
+    """Names of the strategies shipped with senox."""
+    return sorted(_builtin_files())
+
+
+def load_strategy(name_or_path: str | Path) -> Strategy:
+    """A shipped strategy by name, or a strategy file (TOML) by path."""
+    builtin = _builtin_files()
+    if str(name_or_path) in builtin:
+        return parse_strategy(tomllib.loads(builtin[str(name_or_path)]), str(name_or_path))
+    path = Path(name_or_path)
+    if not path.is_file():
+        msg = (
+            f"strategy '{name_or_path}': neither a shipped strategy "
+            f"({', '.join(sorted(builtin))}) nor a file"
+        )
+        raise InputError(msg)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        msg = f"{path}: not valid TOML ({exc})"
+        raise InputError(msg) from None
+    return parse_strategy(data, str(path))
+
+
+def load_strategies(names: Iterable[str | Path]) -> list[Strategy]:
+    """Several strategies; names must be unique."""
+    strategies = [load_strategy(n) for n in names]
+    seen: set[str] = set()
+    for strategy in strategies:
+        if strategy.name in seen:
+            msg = f"strategy name '{strategy.name}' is given twice; strategy names must be unique"
+            raise InputError(msg)
+        seen.add(strategy.name)
+    return strategies

@@ -1,0 +1,110 @@
+"""Model files: the shipped model loads; bad model files get one-line errors naming the field."""
+
+from __future__ import annotations
+
+import tomllib
+from typing import TYPE_CHECKING
+
+import pytest
+
+from senox._errors import InputError
+from senox.model import load_model, read_model
+from senox.model._spec import parse_model
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+TOY = """
+[model]
+name = "toy"
+
+[[species]]
+name = "X"
+initial = 1.0
+
+[[parameters]]
+name = "k"
+value = 0.5
+unit = "1/day"
+range = [0.1, 1.0]
+source = "rationale: a toy"
+
+[[assignments]]
+name = "twice"
+expression = "2 * X"
+
+[[reactions]]
+name = "decay"
+rate = "k * twice"
+change = { X = -1 }
+"""
+
+
+def _toy(**replace: str) -> dict[str, object]:
+    text = TOY
+    for old, new in replace.items():
+        text = text.replace(old, new)
+    return tomllib.loads(text)
+
+
+def test_shipped_model_is_complete() -> None:
+    spec = load_model("redox_senescence")
+    names = set(spec.species_names)
+    assert {"P", "S_i", "S_p", "E", "F", "A_nfkb", "A_p53", "I", "R", "G"} <= names
+    assert {n for n in names if n.startswith("C_")} == {
+        "C_geno", "C_cdk", "C_ros", "C_gsh", "C_nrf2", "C_sl", "C_sm", "C_imm"
+    }  # fmt: skip
+    for p in spec.parameters:
+        assert p.unit, p.name
+        assert p.source.strip(), p.name
+        assert p.low <= p.value <= p.high, p.name
+        assert p.description, p.name
+
+
+def test_toy_model_parses() -> None:
+    spec = parse_model(_toy(), "toy.toml")
+    assert spec.species_names == ["X"]
+    assert spec.parameter_names == ["k"]
+    assert spec.reactions[0].change == {"X": -1.0}
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        ('rate = "k * twice"', 'rate = "k * Y"', "unknown name(s) Y"),
+        ('rate = "k * twice"', 'rate = "__import__(1)"', "is not allowed"),
+        ('rate = "k * twice"', 'rate = "k *"', "is not valid"),
+        ("value = 0.5", "value = 5.0", "outside its range"),
+        ('source = "rationale: a toy"', 'source = ""', "field 'source' is empty"),
+        ("change = { X = -1 }", "change = { Z = -1 }", "not species"),
+        ("initial = 1.0", "initial = -1.0", "is negative"),
+        ('name = "twice"', 'name = "X"', "used twice"),
+        ('unit = "1/day"\n', "", "field 'unit' is missing"),
+    ],
+)
+def test_bad_model_fields_are_named(old: str, new: str, message: str) -> None:
+    with pytest.raises(InputError, match=r"toy\.toml") as info:
+        parse_model(_toy(**{old: new}), "toy.toml")
+    assert message in str(info.value)
+    assert "\n" not in str(info.value)
+
+
+def test_read_model_reports_bad_toml(tmp_path: Path) -> None:
+    path = tmp_path / "m.toml"
+    path.write_text("[model\n")
+    with pytest.raises(InputError, match="not valid TOML"):
+        read_model(path)
+    with pytest.raises(InputError, match="no such model file"):
+        read_model(tmp_path / "missing.toml")
+
+
+def test_docs_page_matches_the_model_file() -> None:
+    from pathlib import Path
+
+    from senox.model._docs import actions_section, equations_section
+
+    page = (Path(__file__).parents[2] / "docs" / "model.md").read_text(encoding="utf-8")
+    assert equations_section(load_model("redox_senescence")) in page, (
+        "docs/model.md is stale: run python tools/build_model_docs.py"
+    )
+    assert actions_section() in page
