@@ -14,8 +14,9 @@ $(STAMP): pyproject.toml
 	rm -f $(VENV)/.installed-*
 	touch $@
 
+# The main job on the bundled data set; the report goes to senox-report/ (replaced on each run).
 run: $(STAMP)
-	$(BIN)/senox kb info
+	$(BIN)/senox run --out senox-report --force
 
 lint: $(STAMP)
 	$(BIN)/ruff check --output-format concise src tests tools benchmarks validation

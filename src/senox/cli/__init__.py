@@ -12,6 +12,7 @@ from senox._errors import SenoxError
 from senox.cli._kb import kb_app
 from senox.cli._model import model_app
 from senox.cli._programs import programs_app
+from senox.cli._run import run_command
 from senox.cli._score import score_command
 from senox.cli._simulate import simulate_command, strategies_app
 from senox.cli._states import states_command
@@ -39,6 +40,7 @@ app = typer.Typer(
 app.add_typer(kb_app, name="kb")
 app.add_typer(programs_app, name="programs")
 app.add_typer(model_app, name="model")
+app.command("run")(run_command)
 app.command("score")(score_command)
 app.command("states")(states_command)
 app.command("simulate")(simulate_command)

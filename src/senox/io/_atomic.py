@@ -21,6 +21,13 @@ def _refuse_existing(path: Path, *, force: bool) -> None:
         raise OutputExistsError(msg)
 
 
+def _usual_mode(path: Path, base: int) -> None:
+    """Give a temporary file or folder the permissions a plain ``open``/``mkdir`` would."""
+    umask = os.umask(0)
+    os.umask(umask)
+    path.chmod(base & ~umask)
+
+
 def atomic_write_text(path: Path, text: str, *, force: bool = False) -> Path:
     """Write ``text`` to ``path`` through a temporary file in the same folder, then rename.
 
@@ -30,6 +37,7 @@ def atomic_write_text(path: Path, text: str, *, force: bool = False) -> Path:
     _refuse_existing(path, force=force)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    _usual_mode(Path(tmp), 0o666)
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
             fh.write(text)
@@ -50,6 +58,7 @@ def atomic_dir(path: Path, *, force: bool = False) -> Iterator[Path]:
     _refuse_existing(path, force=force)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent))
+    _usual_mode(tmp, 0o777)
     try:
         yield tmp
     except BaseException:

@@ -1,0 +1,73 @@
+"""``senox run``: the main job, from a transcriptome to a co-targeting strategy report."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from senox.cli._inputs import (
+    ForceOpt,
+    GeneId,
+    GeneIdOpt,
+    MethodChoice,
+    MethodOpt,
+    Orientation,
+    OrientationOpt,
+    Species,
+    SpeciesOpt,
+    Values,
+    ValuesOpt,
+)
+
+
+def run_command(
+    input_path: Annotated[
+        Path | None,
+        typer.Argument(metavar="[INPUT]", help="Expression file (default: the bundled data set)."),
+    ] = None,
+    out: Annotated[Path, typer.Option(help="Folder for report.html and the tables.")] = Path(
+        "senox-report"
+    ),
+    reference: Annotated[
+        str | None, typer.Option(help="COLUMN=VALUE naming the untreated/control observations.")
+    ] = None,
+    groupby: Annotated[
+        str | None, typer.Option(help="obs column to summarise state fractions by.")
+    ] = None,
+    cohort: Annotated[
+        int, typer.Option(min=0, help="Virtual patients per strategy (0: default parameters).")
+    ] = 50,
+    seed: Annotated[int, typer.Option(help="Seed of the virtual cohort.")] = 0,
+    days: Annotated[float, typer.Option(min=1, help="Simulated horizon in days.")] = 365.0,
+    method: MethodOpt = MethodChoice.rank,
+    species: SpeciesOpt = Species.auto,
+    gene_id: GeneIdOpt = GeneId.auto,
+    orientation: OrientationOpt = Orientation.auto,
+    values: ValuesOpt = Values.auto,
+    force: ForceOpt = False,
+) -> None:
+    """Score, call states, map vulnerabilities to agents, simulate strategies, write a report."""
+    from senox.pipeline import OUTPUTS, RunOptions, run_pipeline
+
+    read_options = {
+        "species": species.value,
+        "gene_id": gene_id.value,
+        "orientation": orientation.value,
+        "values": values.value,
+    }
+    options = RunOptions(
+        input=None if input_path is None else str(input_path),
+        reference=reference,
+        groupby=groupby,
+        method=method.value,
+        cohort=cohort,
+        seed=seed,
+        days=days,
+        read_options=read_options,
+    )
+    record = run_pipeline(out, options, force=force)
+    total = sum(record["timings"].values())
+    typer.echo(f"wrote {', '.join(OUTPUTS)} to {out}/ in {total:.0f} s", err=True)
+    typer.echo(f"open {out / 'report.html'} in a browser", err=True)

@@ -1,0 +1,7 @@
+"""The main job (``senox run``): read, score, call states, find targets, simulate, report."""
+
+from __future__ import annotations
+
+from senox.pipeline._run import BUNDLED, OUTPUTS, RunOptions, embedding, run_pipeline
+
+__all__ = ["BUNDLED", "OUTPUTS", "RunOptions", "embedding", "run_pipeline"]

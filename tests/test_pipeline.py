@@ -1,0 +1,103 @@
+"""``senox run`` end to end: the bundled data set, a second real data set, and bad input."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from senox.cli import app
+from senox.pipeline import OUTPUTS
+from senox.report import SECTIONS
+from tests.browser import body_attributes, chromium, needs_chromium
+from tests.conftest import SHARED
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def bundled(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("run") / "report"
+    result = runner.invoke(app, ["run", "--out", str(out), "--cohort", "8"])
+    assert result.exit_code == 0, result.output
+    return out
+
+
+def test_every_output_is_written(bundled: Path) -> None:
+    assert sorted(p.name for p in bundled.iterdir()) == sorted(OUTPUTS)
+    vulnerabilities = pd.read_csv(bundled / "vulnerabilities.tsv", sep="\t")
+    assert list(vulnerabilities.columns[:7]) == [
+        "state",
+        "target",
+        "agent",
+        "agent_class",
+        "stage",
+        "evidence",
+        "pmids",
+    ]
+    assert len(vulnerabilities) > 0
+    states = pd.read_csv(bundled / "states.tsv", sep="\t")
+    assert list(states.columns[:4]) == ["obs", "state", "confidence", "redox_index"]
+    assert len(states) == 500
+    strategies = pd.read_csv(bundled / "strategies.tsv", sep="\t")
+    assert strategies.columns[:2].tolist() == ["strategy", "median_time_to_relapse_days"]
+    assert {"chemo", "chemo+senolytic", "ros_inducer+nrf2_inhibitor"} <= set(strategies.strategy)
+    assert any(
+        s.startswith("chemo+")
+        and s not in {"chemo+senolytic", "chemo+senomorphic", "chemo+gsh_depletion"}
+        for s in strategies.strategy
+    )
+    record = json.loads((bundled / "run.json").read_text())
+    assert record["inputs"]["reference"] == "condition=mV"
+    assert set(record["timings"]) >= {"reading the data", "simulating strategies"}
+    assert sum(record["initial_state"].values()) == pytest.approx(1.0)
+
+
+def test_report_sections(bundled: Path) -> None:
+    html = (bundled / "report.html").read_text()
+    for section, _ in SECTIONS:
+        assert f'id="{section}"' in html
+    assert "not predictions of response" in html
+    assert "http://" not in html.split("<body", 1)[1].split("pubmed")[0]
+
+
+@needs_chromium
+def test_report_renders_in_chromium(bundled: Path, tmp_path: Path) -> None:
+    result = chromium(tmp_path, "--dump-dom", (bundled / "report.html").as_uri())
+    assert result.returncode == 0, result.stderr[-2000:]
+    attributes = body_attributes(result.stdout)
+    assert int(attributes["data-figures-expected"]) >= 7
+    assert attributes["data-figures-rendered"] == attributes["data-figures-expected"]
+    for section, _ in SECTIONS:
+        assert f'id="{section}"' in result.stdout
+
+
+def test_existing_output_and_bad_input_write_nothing(tmp_path: Path) -> None:
+    missing = runner.invoke(app, ["run", str(tmp_path / "nope.h5ad"), "--out", str(tmp_path / "o")])
+    assert missing.exit_code == 2
+    assert len(missing.output.strip().splitlines()) == 1
+    assert not (tmp_path / "o").exists()
+    (tmp_path / "taken").mkdir()
+    taken = runner.invoke(app, ["run", "--out", str(tmp_path / "taken")])
+    assert taken.exit_code == 2
+    assert "already exists" in taken.output
+    assert list((tmp_path / "taken").iterdir()) == []
+
+
+@pytest.mark.needs_shared
+def test_second_real_data_set_bulk(tmp_path: Path) -> None:
+    data = SHARED / "data" / "marthandan2016" / "marthandan2016_expression.csv.gz"
+    out = tmp_path / "bulk"
+    result = runner.invoke(app, ["run", str(data), "--out", str(out), "--cohort", "4"])
+    assert result.exit_code == 0, result.output
+    states = pd.read_csv(out / "states.tsv", sep="\t")
+    assert len(states) == 39
+    html = (out / "report.html").read_text()
+    assert "bulk" in html
+    assert 'id="vulnerabilities"' in html
