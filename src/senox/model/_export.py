@@ -28,7 +28,8 @@ import numpy as np
 
 from senox._errors import InputError
 from senox.model._compile import infix
-from senox.model._spec import Dose, ModelSpec, expression_names
+from senox.model._sbml import _require
+from senox.model._spec import Dose, ModelSpec, check_doses, expression_names
 
 if TYPE_CHECKING:
     from numpy.typing import ArrayLike
@@ -39,16 +40,6 @@ _UNITS: dict[str, tuple[str, list[tuple[str, int, float]]]] = {
     "1/day": ("per_day", [("second", -1, 86400.0)]),
     "1": ("dimensionless", []),
 }
-
-
-def _require(module: str) -> Any:
-    import importlib
-
-    try:
-        return importlib.import_module(module)
-    except ImportError as exc:
-        msg = f"{module} is needed to write SBML: pip install 'senox[sbml]'"
-        raise InputError(msg) from exc
 
 
 def _values(
@@ -82,21 +73,9 @@ def _values(
 
 def _schedule(spec: ModelSpec, doses: Sequence[Dose]) -> list[tuple[float, dict[str, float]]]:
     """Doses grouped by time (ascending), amounts summed per species."""
-    species = set(spec.species_names)
     by_time: dict[float, dict[str, float]] = {}
-    for k, dose in enumerate(doses):
-        if dose.species not in species:
-            msg = (
-                f"doses[{k}]: species '{dose.species}' is not in model '{spec.name}'; "
-                f"give one of {', '.join(spec.species_names)}"
-            )
-            raise InputError(msg)
-        if not (math.isfinite(dose.time) and dose.time >= 0):
-            msg = f"doses[{k}]: time {dose.time} must be a finite number >= 0"
-            raise InputError(msg)
-        if not (math.isfinite(dose.amount) and dose.amount >= 0):
-            msg = f"doses[{k}]: amount {dose.amount} must be a finite number >= 0"
-            raise InputError(msg)
+    check_doses(spec, doses)
+    for dose in doses:
         slot = by_time.setdefault(float(dose.time), {})
         slot[dose.species] = slot.get(dose.species, 0.0) + float(dose.amount)
     return sorted(by_time.items())

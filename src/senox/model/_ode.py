@@ -49,7 +49,7 @@ from numba.core.extending import intrinsic
 
 from senox._errors import InputError
 from senox.model._compile import compile_model
-from senox.model._spec import ModelSpec
+from senox.model._spec import ModelSpec, check_doses
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -804,57 +804,6 @@ def _ensemble(
         )
 
 
-@numba.njit(nogil=True, error_model="numpy", cache=True)
-def _ensemble_serial(
-    derive: Any,
-    n_extended: int,
-    rhs: Any,
-    jac: Any,
-    method: int,
-    autonomous: int,
-    times: NDArray[np.float64],
-    dose_t: NDArray[np.float64],
-    dose_s: NDArray[np.int64],
-    dose_a: NDArray[np.float64],
-    params: NDArray[np.float64],
-    y0: NDArray[np.float64],
-    rtol: float,
-    atol: float,
-    max_steps: int,
-    explicit_steps: int,
-    out: NDArray[np.float64],
-    counts: NDArray[np.int64],
-    status: NDArray[np.int64],
-) -> None:  # pragma: no cover (compiled)
-    """As :func:`_ensemble`, on the calling thread only (for callers that parallelise)."""
-    n_members = out.shape[0]
-    p_step = 1 if params.shape[0] > 1 else 0
-    y_step = 1 if y0.shape[0] > 1 else 0
-    for m in range(n_members):
-        # the parameters and what depends on them only, computed once per member
-        p = np.empty(n_extended)
-        _call(derive, 0.0, params[m * p_step], params[m * p_step], p)
-        y = y0[m * y_step]
-        status[m] = _member(
-            rhs,
-            jac,
-            method,
-            autonomous,
-            times,
-            dose_t,
-            dose_s,
-            dose_a,
-            p,
-            y,
-            rtol,
-            atol,
-            max_steps,
-            explicit_steps,
-            out[m],
-            counts[m],
-        )
-
-
 # ---------------------------------------------------------------------------------------------
 # Python entry points
 # ---------------------------------------------------------------------------------------------
@@ -938,19 +887,8 @@ def _doses(
 ) -> tuple[NDArray[np.float64], NDArray[np.int64], NDArray[np.float64]]:
     index = {name: i for i, name in enumerate(spec.species_names)}
     rows = []
-    for k, dose in enumerate(doses):
-        if dose.species not in index:
-            msg = (
-                f"doses[{k}]: species '{dose.species}' is not in model '{spec.name}'; "
-                f"give one of {', '.join(spec.species_names)}"
-            )
-            raise InputError(msg)
-        if not (math.isfinite(dose.time) and dose.time >= 0):
-            msg = f"doses[{k}]: time {dose.time} must be a finite number >= 0"
-            raise InputError(msg)
-        if not (math.isfinite(dose.amount) and dose.amount >= 0):
-            msg = f"doses[{k}]: amount {dose.amount} must be a finite number >= 0 (an amount)"
-            raise InputError(msg)
+    check_doses(spec, doses)
+    for dose in doses:
         rows.append((float(dose.time), index[dose.species], float(dose.amount)))
     rows.sort(key=lambda r: r[0])  # stable: same-time doses keep their order
     return (
@@ -1013,28 +951,32 @@ def solve(
     out = np.empty((n_members, grid.size, compiled.n_species), dtype=np.float64)
     counts = np.zeros((n_members, 4), dtype=np.int64)
     status = np.zeros(n_members, dtype=np.int64)
-    kernel = _ensemble if parallel else _ensemble_serial
-    kernel(
-        compiled.derive,
-        compiled.n_extended,
-        compiled.rhs,
-        compiled.jac,
-        METHODS.index(method),
-        int(compiled.autonomous),
-        grid,
-        dose_t,
-        dose_s,
-        dose_a,
-        params,
-        start,
-        r,
-        a,
-        max_steps,
-        explicit_steps,
-        out,
-        counts,
-        status,
-    )
+    threads = numba.get_num_threads()
+    numba.set_num_threads(threads if parallel else 1)  # thread-local: callers' threads are safe
+    try:
+        _ensemble(
+            compiled.derive,
+            compiled.n_extended,
+            compiled.rhs,
+            compiled.jac,
+            METHODS.index(method),
+            int(compiled.autonomous),
+            grid,
+            dose_t,
+            dose_s,
+            dose_a,
+            params,
+            start,
+            r,
+            a,
+            max_steps,
+            explicit_steps,
+            out,
+            counts,
+            status,
+        )
+    finally:
+        numba.set_num_threads(threads)
     return Solution(
         states=out,
         status=status,

@@ -27,7 +27,7 @@ def _require(module: str) -> ModuleType:
     try:
         return importlib.import_module(module)
     except ImportError as exc:
-        msg = f"{module} is needed to run SBML models: pip install 'senox[sbml]'"
+        msg = f"{module} is needed for SBML models: pip install 'senox[sbml]'"
         raise InputError(msg) from exc
 
 

@@ -40,13 +40,17 @@ Expressions use numbers, names (species, parameters, earlier assignments, and ``
 from __future__ import annotations
 
 import ast
+import math
 import tomllib
 from dataclasses import dataclass, field
 from importlib.resources import files
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from senox._errors import InputError
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
 
 T = TypeVar("T")
 
@@ -375,3 +379,21 @@ class Dose:
     time: float
     species: str
     amount: float
+
+
+def check_doses(spec: ModelSpec, doses: Sequence[Dose]) -> None:
+    """Refuse doses of species the model lacks, or with negative or non-finite times or amounts."""
+    species = set(spec.species_names)
+    for k, dose in enumerate(doses):
+        if dose.species not in species:
+            msg = (
+                f"doses[{k}]: species '{dose.species}' is not in model '{spec.name}'; "
+                f"give one of {', '.join(spec.species_names)}"
+            )
+            raise InputError(msg)
+        if not (math.isfinite(dose.time) and dose.time >= 0):
+            msg = f"doses[{k}]: time {dose.time} must be a finite number >= 0"
+            raise InputError(msg)
+        if not (math.isfinite(dose.amount) and dose.amount >= 0):
+            msg = f"doses[{k}]: amount {dose.amount} must be a finite number >= 0"
+            raise InputError(msg)
