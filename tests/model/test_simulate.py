@@ -85,12 +85,17 @@ def test_cohort_is_seeded_and_within_ranges() -> None:
 
 
 def test_ranking_and_relapse_free_curves() -> None:
-    summary = pd.DataFrame({
-        "strategy": ["a"] * 4 + ["b"] * 4,
-        "patient": list(range(4)) * 2,
-        "time_to_relapse_days": [10, 20, 30, np.nan, 50, np.nan, np.nan, np.nan],
-        "min_burden": 0.5, "escaped_fraction": 0.1, "sasp_auc": 1.0, "toxicity": 1.0,
-    })  # fmt: skip
+    summary = pd.DataFrame(
+        {
+            "strategy": ["a"] * 4 + ["b"] * 4,
+            "patient": list(range(4)) * 2,
+            "time_to_relapse_days": [10, 20, 30, np.nan, 50, np.nan, np.nan, np.nan],
+            "min_burden": 0.5,
+            "escaped_fraction": 0.1,
+            "sasp_auc": 1.0,
+            "toxicity": 1.0,
+        }
+    )
     ranked = rank_strategies(summary)
     assert list(ranked.strategy) == ["b", "a"]
     medians = ranked.set_index("strategy")["median_time_to_relapse_days"].astype(float)
@@ -119,3 +124,24 @@ def test_bad_requests_are_refused() -> None:
         simulate_strategies(chemo, initial={"Q": 1.0})
     with pytest.raises(InputError, match="positive number of days"):
         simulate_strategies(chemo, days=-5)
+
+
+def test_cohort_on_a_dask_cluster_matches_the_local_run(monkeypatch: pytest.MonkeyPatch) -> None:
+    from distributed import LocalCluster
+
+    import senox.model._simulate as simulate_module
+
+    monkeypatch.setattr(simulate_module, "CHUNK", 3)  # several tasks for 7 patients
+    chemo = [load_strategy("chemo")]
+    local = simulate_strategies(chemo, cohort=7, seed=2).summary
+    options = {
+        "n_workers": 1,
+        "threads_per_worker": 2,
+        "processes": False,
+        "dashboard_address": None,
+    }
+    with LocalCluster(**options) as cluster:
+        remote = simulate_strategies(chemo, cohort=7, seed=2, scheduler=cluster.scheduler_address)
+        ran = set(cluster.scheduler.task_prefixes)
+    pd.testing.assert_frame_equal(local, remote.summary)
+    assert "simulate" in ran

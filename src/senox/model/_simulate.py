@@ -34,6 +34,9 @@ STATE_SPECIES = {
     "escape_like": "E",
 }
 
+#: Virtual patients per task when a cohort is spread over a dask.distributed cluster.
+CHUNK = 500
+
 SUMMARY_COLUMNS = [
     "strategy",
     "patient",
@@ -228,7 +231,7 @@ def _run_members(
     client = client_for(scheduler)
     if client is None:
         return simulate(spec, times=grid, parameters=params, initial=initial, doses=doses)
-    chunks = np.array_split(np.arange(len(params)), max(1, len(params) // 500))
+    chunks = np.array_split(np.arange(len(params)), max(1, len(params) // CHUNK))
     with client:
         futures = [
             client.submit(
@@ -238,6 +241,7 @@ def _run_members(
                 parameters=params[c],
                 initial=initial[c],
                 doses=doses,
+                parallel=False,
                 pure=False,
             )
             for c in chunks
