@@ -1,43 +1,76 @@
-"""Virtual-cohort speed of senox's ensemble ODE engine against a libroadrunner loop.
+"""Work against precision of senox's ensemble ODE engine and of a libroadrunner loop.
 
-A deterministic cohort of ``--members`` parameter sets, each parameter drawn log-uniformly
+A deterministic virtual cohort: ``--members`` parameter sets, each parameter drawn log-uniformly
 within its plausible range (uniformly where the range starts at 0), all given the same dose
 schedule (4 boluses of 1.0 every 21 days into the first ``C_*`` exposure species), simulated
-over ``--days`` days with daily output:
+over ``--days`` days with daily output. Measured side by side in one run:
 
-* (a) by :func:`senox.model._ode.simulate` (all members, numba threads over members); the
-  model's compilation and the kernel's first call are timed apart from the runs, the runs are
-  repeated and their median reported;
-* (b) by libroadrunner (CVODE, same tolerances) on the SBML that :func:`to_sbml` writes for the
-  same model and schedule: for each member of a subset (``--rr-members``), set its parameters,
-  reset, simulate on the same output grid -- the usual way of running a cohort with it.
+1. **Reference.** The first ``--reference-members`` members by :func:`senox.model._ode.solve`
+   with DOPRI5 at rtol 1e-11, atol 1e-14; checked against itself at rtol 1e-12 (atol 1e-15)
+   and against roadrunner at rtol 1e-13 (scalar atol 1e-16), the tightest setting at which its
+   CVODE still runs at a workable speed here (1e-14 runs too, and agrees no better).
+2. **Work and precision.** On the same first ``--subset`` members, for each setting: senox's
+   engine (``method="auto"``, numba threads over members; the median of ``--repeats`` runs) at
+   rtol 1e-3 ... 1e-8, and the roadrunner loop (per member: ``resetAll``, ``setValues``,
+   ``simulate`` on the same output grid; CVODE BDF, its default; the median of
+   ``--rr-repeats`` loops) at rtol 1e-4 ... 1e-10. ``atol = 1e-3 * rtol`` for both engines at
+   every setting (1e-9 at rtol 1e-6, the engine's default). roadrunner scales a scalar atol by
+   the state values (smaller species get a tighter atol, to roadrunner's advantage in accuracy):
+   the main rows keep that, its default; rows marked "atol vector" give it the same atol for
+   every species, exactly what senox uses. Runs of all settings are interleaved, repeat by
+   repeat, so that a change of load on a shared machine touches them all alike.
 
-Agreement is checked member by member on the subset. Results: ``benchmarks/results/
-ensemble.md`` and ``ensemble.json``, and the table on stdout.
+   Accuracy of a run: the relative error against the reference at every output time of every
+   species of the reference members, ``|x - ref| / max(|ref|, 1e-6 * peak)`` with ``peak``
+   the largest ``|ref|`` of that species in that member over the output times; species that
+   are 0 throughout the reference (exposure species of drugs not given) are left out. Max and
+   median over all of these; also the max with a floor of ``1e-3 * peak`` (which does not
+   count the tail of a decaying drug below a thousandth of its peak).
+3. **Ratios.** (a) At equal rtol: senox members/s over roadrunner members/s. (b) At matched
+   accuracy: for roadrunner at ``--match-rtol`` (1e-6, its usual setting), senox's cheapest
+   rtol (fewest right-hand-side evaluations per member) whose max error is at most
+   roadrunner's, and the ratio of throughputs. Both also per CPU-second (process CPU time:
+   all of senox's threads, roadrunner's one), which a shared machine's load moves less.
+4. **The whole cohort** (``--members``) with senox at rtol 1e-6 and at the matched rtol,
+   interleaved, with the size of the output array and the process's peak resident memory
+   during the first run (the high-water mark reset before it, ``/proc/self/clear_refs``).
 
-    python benchmarks/bench_ensemble.py                       # 10,000 members, 365 days
-    python benchmarks/bench_ensemble.py --members 2000 --rr-members 200 --repeats 3
+Results: ``benchmarks/results/ensemble.md`` and ``ensemble.json``, and the table on stdout.
+
+    python benchmarks/bench_ensemble.py            # 10,000 members; about 2 minutes on 2 cores
+    python benchmarks/bench_ensemble.py --quick    # 500 members, fewer repeats; under a minute
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime
 import json
 import os
 import platform
+import resource
 import statistics
+import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from senox.model._compile import compile_model
 from senox.model._export import to_sbml
-from senox.model._ode import solve
+from senox.model._ode import Solution, solve
 from senox.model._spec import Dose, ModelSpec, load_model, parse_model
 
 HERE = Path(__file__).resolve().parent
-FLOOR = 1e-6  # absolute floor of the relative difference (values near 0 compare absolutely)
+FLOOR = 1e-6  # error floor, relative to each species' peak in each member
+COARSE_FLOOR = 1e-3  # the same, for the "tail ignored" error
+REFERENCE = (1e-11, 1e-14)  # rtol, atol of the reference: senox DOPRI5
+SELF_CHECK = (1e-12, 1e-15)  # the reference against itself, tighter
+RR_TIGHT = (1e-13, 1e-16)  # the reference against roadrunner
+OURS_RTOLS = (1e-3, 1e-4, 1e-5, 1e-6, 1e-8)
+RR_RTOLS = (1e-4, 1e-6, 1e-8, 1e-10)
+ATOL_PER_RTOL = 1e-3
 
 
 def toy_model() -> ModelSpec:
@@ -101,52 +134,183 @@ def schedule(spec: ModelSpec) -> list[Dose]:
     return [Dose(21.0 * i, target, 1.0) for i in range(4)]
 
 
-def run_roadrunner(
-    sbml: str, spec: ModelSpec, params: np.ndarray, days: float, rtol: float, atol: float
-) -> tuple[np.ndarray, float, float]:
-    """The loop: per member set parameters, reset, simulate. Returns (states, load s, loop s)."""
-    import roadrunner
+class Accuracy:
+    """Relative errors against a reference trajectory set (see the module docstring)."""
 
-    start = time.perf_counter()
-    runner = roadrunner.RoadRunner(sbml)
-    load = time.perf_counter() - start
-    runner.integrator.relative_tolerance = rtol
-    runner.integrator.absolute_tolerance = atol
-    runner.timeCourseSelections = ["time", *spec.species_names]
-    names = spec.parameter_names
-    out = np.empty((params.shape[0], int(days) + 1, len(spec.species)))
-    start = time.perf_counter()
-    for m in range(params.shape[0]):
-        runner.resetAll()
-        runner.setValues(names, params[m].tolist())
-        out[m] = np.asarray(runner.simulate(0.0, days, int(days) + 1))[:, 1:]
-    return out, load, time.perf_counter() - start
+    def __init__(self, reference: np.ndarray) -> None:
+        self.reference = reference
+        peak = np.abs(reference).max(axis=1, keepdims=True)  # (members, 1, species)
+        self.peak = np.where(peak > 0, peak, 1.0)
+        self.kept = np.abs(reference).max(axis=(0, 1)) > 0  # species not 0 throughout
+
+    def errors(self, states: np.ndarray, floor: float = FLOOR) -> np.ndarray:
+        """The relative errors of the reference members' ``states`` (leading rows)."""
+        ref = self.reference
+        diff = np.abs(states[: ref.shape[0]] - ref)
+        errors: np.ndarray = diff / np.maximum(np.abs(ref), floor * self.peak)
+        return errors[:, :, self.kept]
+
+    def summary(self, states: np.ndarray) -> dict[str, Any]:
+        """Max, median and 99th percentile of the errors, where the max sits; coarse max."""
+        err = self.errors(states)
+        if not np.isfinite(err).all():
+            return {"max": float("inf"), "median": float("nan"), "nonfinite": True}
+        m, t, s = np.unravel_index(int(np.argmax(err)), err.shape)
+        species = int(np.flatnonzero(self.kept)[s])
+        return {
+            "max": float(err.max()),
+            "median": float(np.median(err)),
+            "p99": float(np.quantile(err, 0.99)),
+            "max_floor_1e-3": float(self.errors(states, COARSE_FLOOR).max()),
+            "worst": {
+                "member": int(m),
+                "time_index": int(t),
+                "species_index": species,
+                "reference": float(self.reference[m, t, species]),
+                "value": float(states[m, t, species]),
+            },
+        }
 
 
-def main() -> None:
-    """Run the benchmark and write the results."""
+class RoadRunnerLoop:
+    """The usual cohort loop: per member set parameters, reset, simulate."""
+
+    def __init__(self, sbml: str, spec: ModelSpec, days: float) -> None:
+        import roadrunner
+
+        start = time.perf_counter()
+        self.runner = roadrunner.RoadRunner(sbml)
+        self.load_s = time.perf_counter() - start
+        self.runner.timeCourseSelections = ["time", *spec.species_names]
+        self.names = spec.parameter_names
+        self.n_species = len(spec.species)
+        self.days = days
+
+    def run(
+        self,
+        params: np.ndarray,
+        rtol: float,
+        atol: float,
+        *,
+        atol_vector: bool = False,
+        max_steps: int | None = None,
+    ) -> tuple[np.ndarray, float, float]:
+        """``(states, wall s, CPU s)`` of the loop over ``params``."""
+        integrator = self.runner.integrator
+        integrator.relative_tolerance = rtol
+        integrator.absolute_tolerance = [atol] * self.n_species if atol_vector else atol
+        integrator.maximum_num_steps = max_steps or 20_000  # roadrunner's default
+        n_out = int(self.days) + 1
+        out = np.empty((params.shape[0], n_out, self.n_species))
+        wall, cpu = time.perf_counter(), time.process_time()
+        for m in range(params.shape[0]):
+            self.runner.resetAll()
+            self.runner.setValues(self.names, params[m].tolist())
+            out[m] = np.asarray(self.runner.simulate(0.0, self.days, n_out))[:, 1:]
+        return out, time.perf_counter() - wall, time.process_time() - cpu
+
+
+def run_ours(
+    spec: ModelSpec, params: np.ndarray, kwargs: dict[str, Any], rtol: float, atol: float
+) -> tuple[Solution, float, float]:
+    """``(solution, wall s, CPU s)`` of one ensemble call."""
+    wall, cpu = time.perf_counter(), time.process_time()
+    sol = solve(spec, parameters=params, rtol=rtol, atol=atol, **kwargs)
+    return sol, time.perf_counter() - wall, time.process_time() - cpu
+
+
+def memory_mib() -> tuple[float, float]:
+    """The process's resident memory now and its peak (Linux; KiB in ``/proc/self/status``)."""
+    try:
+        fields = dict(
+            line.split(":", 1) for line in Path("/proc/self/status").read_text().splitlines()
+        )
+        return int(fields["VmRSS"].split()[0]) / 1024, int(fields["VmHWM"].split()[0]) / 1024
+    except (OSError, KeyError, ValueError):
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+        return float("nan"), peak
+
+
+def reset_peak_memory() -> bool:
+    """Set the peak resident memory to the current one (Linux >= 4.0); False if not possible."""
+    try:
+        Path("/proc/self/clear_refs").write_text("5")
+    except OSError:
+        return False
+    return True
+
+
+def stats(sol: Solution) -> dict[str, Any]:
+    """The integrator's statistics of one ensemble call."""
+    return {
+        "failed_members": int((sol.status != 0).sum()),
+        "steps_median": float(np.median(sol.steps)),
+        "steps_max": int(sol.steps.max()),
+        "rejected_median": float(np.median(sol.rejected)),
+        "evaluations_median": float(np.median(sol.evaluations)),
+        "stiff_fallback_members": int((sol.jacobians > 0).sum()),
+    }
+
+
+def timing(walls: list[float], cpus: list[float], members: int) -> dict[str, Any]:
+    """Medians of repeated runs as throughputs."""
+    wall, cpu = statistics.median(walls), statistics.median(cpus)
+    return {
+        "wall_s_all": walls,
+        "cpu_s_all": cpus,
+        "wall_s_median": wall,
+        "cpu_s_median": cpu,
+        "members_per_s": members / wall,
+        "members_per_cpu_s": members / cpu,
+    }
+
+
+def parse_args() -> argparse.Namespace:
+    """The command line; ``--quick`` lowers the sizes not given explicitly."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--members", type=int, default=10_000)
-    parser.add_argument("--rr-members", type=int, default=500)
+    parser.add_argument("--quick", action="store_true", help="500 members, fewer repeats")
+    parser.add_argument("--members", type=int, help="whole cohort (default 10,000; quick 500)")
+    parser.add_argument("--subset", type=int, help="members of the sweep (default 500; quick 300)")
+    parser.add_argument(
+        "--reference-members", type=int, help="members with a reference (default 200; quick 100)"
+    )
+    parser.add_argument("--repeats", type=int, help="senox runs per setting (default 5; quick 3)")
+    parser.add_argument("--rr-repeats", type=int, help="roadrunner loops (default 3; quick 1)")
+    parser.add_argument("--match-rtol", type=float, default=1e-6, help="roadrunner to match")
     parser.add_argument(
         "--model", default="redox_senescence", help="model name, .toml path or 'toy'"
     )
     parser.add_argument("--days", type=float, default=365.0)
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--rtol", type=float, default=1e-6)
-    parser.add_argument("--atol", type=float, default=1e-9)
     parser.add_argument("--method", default="auto", choices=["auto", "dopri5", "rodas"])
     parser.add_argument("--out", type=Path, default=HERE / "results")
     args = parser.parse_args()
+    defaults = (
+        {"members": 500, "subset": 300, "reference_members": 100, "repeats": 3}
+        if args.quick
+        else {"members": 10_000, "subset": 500, "reference_members": 200, "repeats": 5}
+    )
+    defaults["rr_repeats"] = 1 if args.quick else 3
+    for name, value in defaults.items():
+        if getattr(args, name) is None:
+            setattr(args, name, value)
+    args.subset = min(args.subset, args.members)
+    args.reference_members = min(args.reference_members, args.subset)
+    return args
 
-    load_before = os.getloadavg()
+
+def main() -> None:
+    """Run the benchmark and write the results."""
+    args = parse_args()
+    began, load_before = time.perf_counter(), os.getloadavg()
     spec = toy_model() if args.model == "toy" else load_model(args.model)
     params, uniform = cohort(spec, args.members, args.seed)
     doses = schedule(spec)
     times = np.arange(0.0, args.days + 0.5, 1.0)
-    kwargs = {"times": times, "doses": doses, "rtol": args.rtol, "atol": args.atol,
-              "method": args.method}  # fmt: skip
+    kwargs: dict[str, Any] = {"times": times, "doses": doses, "method": args.method}
+
+    def log(message: str) -> None:
+        print(f"[{time.perf_counter() - began:6.1f} s] {message}", file=sys.stderr, flush=True)
 
     start = time.perf_counter()
     compile_model(spec)
@@ -155,147 +319,364 @@ def main() -> None:
     solve(spec, parameters=params[:2], **kwargs)  # loads (or compiles) the ensemble kernel
     kernel_first_call = time.perf_counter() - start
 
-    walls = []
-    for _ in range(args.repeats):
-        start = time.perf_counter()
-        sol = solve(spec, parameters=params, **kwargs)
-        walls.append(time.perf_counter() - start)
-    wall = statistics.median(walls)
-    ours_rate = args.members / wall
-    failed = int((sol.status != 0).sum())
-
-    subset = params[: args.rr_members]
-    sbml = to_sbml(spec, doses=doses)
-    theirs, rr_load, rr_loop = run_roadrunner(sbml, spec, subset, args.days, args.rtol, args.atol)
-    rr_rate = subset.shape[0] / rr_loop
-    ours_subset = sol.states[: subset.shape[0]]
-    relative = np.abs(ours_subset - theirs) / np.maximum(np.abs(theirs), FLOOR)
-    per_member = relative.reshape(subset.shape[0], -1).max(axis=1)
-    # accuracy of both against a tight reference (our engine at rtol 1e-11), itself checked
-    # against roadrunner at the same tight tolerance on a few members
-    tight = {"rtol": 1e-11, "atol": 1e-15}
-    reference = solve(spec, parameters=subset, times=times, doses=doses, method="dopri5",
-                      **tight).states  # fmt: skip
-    few = min(20, subset.shape[0])
-    rr_tight, _, _ = run_roadrunner(sbml, spec, subset[:few], args.days, **tight)
-
-    def error(states: np.ndarray, ref: np.ndarray) -> float:
-        return float((np.abs(states - ref) / np.maximum(np.abs(ref), FLOOR)).max())
-
-    # the same subset, our engine on one thread (per-core comparison with the roadrunner loop)
-    solve(spec, parameters=subset[:2], parallel=False, **kwargs)  # load the serial kernel
+    # the reference, checked against itself and against roadrunner at its tightest
+    ref_params = params[: args.reference_members]
+    ref_kwargs: dict[str, Any] = {**kwargs, "method": "dopri5"}
     start = time.perf_counter()
-    solve(spec, parameters=subset, parallel=False, **kwargs)
-    ours_one_core = subset.shape[0] / (time.perf_counter() - start)
+    reference = solve(
+        spec, parameters=ref_params, **ref_kwargs, rtol=REFERENCE[0], atol=REFERENCE[1]
+    )
+    reference_s = time.perf_counter() - start
+    if (reference.status != 0).any():
+        msg = "the reference failed for some members"
+        raise RuntimeError(msg)
+    accuracy = Accuracy(reference.states)
+    tighter = solve(
+        spec, parameters=ref_params, **ref_kwargs, rtol=SELF_CHECK[0], atol=SELF_CHECK[1]
+    )
+    sbml = to_sbml(spec, doses=doses)
+    loop = RoadRunnerLoop(sbml, spec, args.days)
+    rr_tight, rr_tight_s, _ = loop.run(ref_params, *RR_TIGHT, max_steps=1_000_000)
+    reference_check = {
+        "members": args.reference_members,
+        "method": "dopri5",
+        "rtol": REFERENCE[0],
+        "atol": REFERENCE[1],
+        "wall_s": reference_s,
+        "steps_median": float(np.median(reference.steps)),
+        "self_check": {
+            "rtol": SELF_CHECK[0],
+            "atol": SELF_CHECK[1],
+            **accuracy.summary(tighter.states),
+        },
+        "roadrunner": {
+            "rtol": RR_TIGHT[0],
+            "atol": RR_TIGHT[1],
+            "wall_s": rr_tight_s,
+            **accuracy.summary(rr_tight),
+        },
+        "species_kept": [n for n, k in zip(spec.species_names, accuracy.kept, strict=True) if k],
+        "species_left_out_zero_throughout": [
+            n for n, k in zip(spec.species_names, accuracy.kept, strict=True) if not k
+        ],
+    }
+    log(
+        f"reference: self {reference_check['self_check']['max']:.1e}, "
+        f"roadrunner {reference_check['roadrunner']['max']:.1e}"
+    )
+
+    # the sweep, settings interleaved repeat by repeat
+    subset = params[: args.subset]
+    settings: list[tuple[str, float]] = [("senox", r) for r in OURS_RTOLS]
+    settings += [("roadrunner", r) for r in RR_RTOLS]
+    settings += [("roadrunner atol vector", r) for r in RR_RTOLS]
+    walls: dict[tuple[str, float], list[float]] = {s: [] for s in settings}
+    cpus: dict[tuple[str, float], list[float]] = {s: [] for s in settings}
+    first: dict[tuple[str, float], Any] = {}
+    errors: dict[tuple[str, float], str] = {}
+    for rep in range(max(args.repeats, args.rr_repeats)):
+        for engine, rtol in settings:
+            key = (engine, rtol)
+            atol = ATOL_PER_RTOL * rtol
+            if engine == "senox":
+                if rep >= args.repeats:
+                    continue
+                sol, wall, cpu = run_ours(spec, subset, kwargs, rtol, atol)
+                first.setdefault(key, sol)
+            else:
+                vector = engine.endswith("vector")
+                if key in errors or rep >= (1 if vector else args.rr_repeats):
+                    continue
+                try:
+                    states, wall, cpu = loop.run(subset, rtol, atol, atol_vector=vector)
+                except RuntimeError as error:  # CVODE gave up
+                    errors[key] = str(error).splitlines()[0][:200]
+                    continue
+                first.setdefault(key, states)
+            walls[key].append(wall)
+            cpus[key].append(cpu)
+        log(f"sweep repeat {rep + 1} done")
+
+    rows = []
+    for engine, rtol in settings:
+        key = (engine, rtol)
+        row: dict[str, Any] = {"engine": engine, "rtol": rtol, "atol": ATOL_PER_RTOL * rtol}
+        if key in errors:
+            row["error"] = errors[key]
+        else:
+            row |= timing(walls[key], cpus[key], args.subset)
+            if engine == "senox":
+                row |= stats(first[key])
+                row["accuracy"] = accuracy.summary(first[key].states)
+            else:
+                row["accuracy"] = accuracy.summary(first[key])
+        rows.append(row)
+    first.clear()  # the sweep's trajectories: not needed any more
+    del tighter, rr_tight
+
+    def find(engine: str, rtol: float) -> dict[str, Any] | None:
+        return next(
+            (r for r in rows if r["engine"] == engine and r["rtol"] == rtol and "error" not in r),
+            None,
+        )
+
+    equal = {}
+    for rtol in sorted(set(OURS_RTOLS) & set(RR_RTOLS), reverse=True):
+        ours, theirs = find("senox", rtol), find("roadrunner", rtol)
+        if ours and theirs:
+            equal[f"{rtol:g}"] = {
+                "members_per_s": ours["members_per_s"] / theirs["members_per_s"],
+                "members_per_cpu_s": ours["members_per_cpu_s"] / theirs["members_per_cpu_s"],
+            }
+
+    def matched(engine: str, measure: str) -> dict[str, Any] | None:
+        """The cheapest senox rtol at least as accurate as ``engine`` at the match rtol."""
+        theirs = find(engine, args.match_rtol)
+        if theirs is None:
+            return None
+        target = theirs["accuracy"][measure]
+        passing = [
+            r for r in rows if r["engine"] == "senox" and "error" not in r
+            and r["accuracy"][measure] <= target
+        ]  # fmt: skip
+        if not passing:
+            return {"roadrunner_rtol": args.match_rtol, "target": target, "senox_rtol": None}
+        ours = min(passing, key=lambda r: r["evaluations_median"])
+        return {
+            "roadrunner_rtol": args.match_rtol,
+            "measure": measure,
+            "target": target,
+            "senox_rtol": ours["rtol"],
+            "senox_error": ours["accuracy"][measure],
+            "members_per_s": ours["members_per_s"] / theirs["members_per_s"],
+            "members_per_cpu_s": ours["members_per_cpu_s"] / theirs["members_per_cpu_s"],
+        }
+
+    match = {
+        "max": matched("roadrunner", "max"),
+        "max_floor_1e-3": matched("roadrunner", "max_floor_1e-3"),
+        "max_vs_atol_vector": matched("roadrunner atol vector", "max"),
+    }
+    match_rtol = match["max"]["senox_rtol"] if match["max"] else None
+
+    # the whole cohort at rtol 1e-6 and at the matched rtol, interleaved; one output array at
+    # a time, and the peak memory of the first run alone
+    cohort_rtols = sorted({1e-6} | ({match_rtol} if match_rtol else set()), reverse=True)
+    cohort_walls: dict[float, list[float]] = {r: [] for r in cohort_rtols}
+    cohort_cpus: dict[float, list[float]] = {r: [] for r in cohort_rtols}
+    cohort_stats: dict[float, dict[str, Any]] = {}
+    memory: dict[str, Any] = {}
+    for rep in range(args.repeats if args.members <= 2_000 else 3):
+        for rtol in cohort_rtols:
+            if not memory:
+                resident, _ = memory_mib()
+                memory = {"resident_mib_before": resident, "peak_reset": reset_peak_memory()}
+            sol, wall, cpu = run_ours(spec, params, kwargs, rtol, ATOL_PER_RTOL * rtol)
+            if "peak_mib_during" not in memory:
+                memory["peak_mib_during"] = memory_mib()[1]
+                memory["output_array_mib"] = sol.states.nbytes / 2**20
+            cohort_walls[rtol].append(wall)
+            cohort_cpus[rtol].append(cpu)
+            cohort_stats[rtol] = stats(sol)
+            del sol
+        log(f"whole cohort repeat {rep + 1} done")
+    cohort_runs = {
+        f"{rtol:g}": {
+            "rtol": rtol,
+            "atol": ATOL_PER_RTOL * rtol,
+            **timing(cohort_walls[rtol], cohort_cpus[rtol], args.members),
+            **cohort_stats[rtol],
+        }
+        for rtol in cohort_rtols
+    }
 
     import numba
     import roadrunner
 
     result = {
+        "date": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "command": "python " + " ".join(["benchmarks/bench_ensemble.py", *sys.argv[1:]]),
         "model": spec.name,
         "species": len(spec.species),
         "parameters": len(spec.parameters),
         "reactions": len(spec.reactions),
         "members": args.members,
+        "subset": args.subset,
         "uniform_parameters": uniform,
         "days": args.days,
         "output_times": int(times.size),
         "doses": [[d.time, d.species, d.amount] for d in doses],
         "seed": args.seed,
-        "rtol": args.rtol,
-        "atol": args.atol,
         "method": args.method,
+        "atol_per_rtol": ATOL_PER_RTOL,
+        "error_floor": FLOOR,
+        "coarse_error_floor": COARSE_FLOOR,
+        "repeats": args.repeats,
+        "rr_repeats": args.rr_repeats,
         "ours": {
             "model_compile_s": model_compile,
             "kernel_first_call_s": kernel_first_call,
-            "run_s_median": wall,
-            "run_s_all": walls,
-            "members_per_s": ours_rate,
             "threads": numba.get_num_threads(),
-            "one_thread_members_per_s_on_subset": ours_one_core,
-            "failed_members": failed,
-            "steps_median": float(np.median(sol.steps)),
-            "steps_max": int(sol.steps.max()),
-            "stiff_fallback_members": int((sol.jacobians > 0).sum()),
+            "threading_layer": numba.threading_layer(),  # type: ignore[attr-defined]
         },
-        "roadrunner": {
-            "version": roadrunner.__version__,
-            "members": int(subset.shape[0]),
-            "load_s": rr_load,
-            "loop_s": rr_loop,
-            "sims_per_s": rr_rate,
-        },
-        "agreement_on_subset": {
-            "max_relative_difference": float(relative.max()),
-            "median_member_max_relative_difference": float(np.median(per_member)),
-            "members_within_1e-4": int((per_member <= 1e-4).sum()),
-            "floor": FLOOR,
-            "ours_error_vs_reference": error(ours_subset, reference),
-            "roadrunner_error_vs_reference": error(theirs, reference),
-            "reference_vs_roadrunner_tight": error(rr_tight, reference[:few]),
-            "reference_members_checked": few,
-        },
-        "speedup": ours_rate / rr_rate,
-        "speedup_one_thread": ours_one_core / rr_rate,
+        "roadrunner": {"version": roadrunner.__version__, "load_s": loop.load_s},
+        "reference": reference_check,
+        "sweep": rows,
+        "ratio_equal_rtol": equal,
+        "ratio_matched_accuracy": match,
+        "whole_cohort": cohort_runs,
+        "memory": memory,
         "machine": {
             "platform": platform.platform(),
+            "processor": platform.processor() or platform.machine(),
             "python": platform.python_version(),
             "cpus": os.cpu_count(),
             "load_average_before": load_before,
             "load_average_after": os.getloadavg(),
         },
+        "wall_s_total": time.perf_counter() - began,
     }
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "ensemble.json").write_text(json.dumps(result, indent=2) + "\n")
-    table = render(result)
-    (args.out / "ensemble.md").write_text(table)
-    print(table)
+    report = render(result, spec.species_names)
+    (args.out / "ensemble.md").write_text(report)
+    print(report)
 
 
-def render(r: dict) -> str:
+def render(r: dict[str, Any], species: list[str]) -> str:
     """The Markdown report."""
-    o, rr, a = r["ours"], r["roadrunner"], r["agreement_on_subset"]
+    ref, o, rr = r["reference"], r["ours"], r["roadrunner"]
+
+    def where(acc: dict[str, Any]) -> str:
+        w = acc.get("worst")
+        return f"{species[w['species_index']]}, day {w['time_index']}" if w else "-"
+
     lines = [
-        f"# Ensemble simulation: `{r['model']}` ({r['species']} species, {r['parameters']} "
-        f"parameters, {r['reactions']} reactions)",
+        f"# Ensemble simulation, work against precision: `{r['model']}` ({r['species']} species, "
+        f"{r['parameters']} parameters, {r['reactions']} reactions)",
         "",
-        f"{r['members']:,} members, parameters log-uniform within their ranges (seed {r['seed']}; "
-        f"{r['uniform_parameters']} parameters with ranges starting at 0 drawn uniformly), "
-        f"{r['days']:g} days, {r['output_times']} daily outputs, doses "
+        f"Parameters log-uniform within their ranges (seed {r['seed']}; {r['uniform_parameters']}"
+        f" parameters with ranges starting at 0 drawn uniformly), {r['days']:g} days, "
+        f"{r['output_times']} daily outputs, doses "
         + ", ".join(f"{d[2]:g} of {d[1]} at day {d[0]:g}" for d in r["doses"])
-        + f"; rtol {r['rtol']:g}, atol {r['atol']:g}.",
+        + f". atol = {r['atol_per_rtol']:g} × rtol for both engines at every setting.",
         "",
-        "| engine | members | threads | compile / load s | run s | members/s |",
-        "|---|---|---|---|---|---|",
-        f"| senox `simulate` ({r['method']}) | {r['members']:,} | {o['threads']} | "
-        f"{o['model_compile_s']:.2f} model + {o['kernel_first_call_s']:.2f} kernel first call | "
-        f"{o['run_s_median']:.2f} (median of {len(o['run_s_all'])}) | {o['members_per_s']:,.0f} |",
-        f"| senox `simulate` ({r['method']}, `parallel=False`) | {rr['members']:,} (subset) | 1 | "
-        f"- | {rr['members'] / o['one_thread_members_per_s_on_subset']:.2f} | "
-        f"{o['one_thread_members_per_s_on_subset']:,.0f} |",
-        f"| libroadrunner {rr['version']} loop (CVODE; resetAll, setValues, simulate) | "
-        f"{rr['members']:,} (subset) | 1 | {rr['load_s']:.2f} | {rr['loop_s']:.2f} | "
-        f"{rr['sims_per_s']:,.0f} |",
+        "## Work and precision",
         "",
-        f"- **Speed-up: {r['speedup']:.1f}×** members/s of senox (all {o['threads']} threads) over "
-        f"the roadrunner loop (one Python process, one core); "
-        f"{r['speedup_one_thread']:.1f}× thread for core.",
-        f"- Agreement on the {rr['members']} roadrunner members, all species at all output times: "
-        f"max relative difference {a['max_relative_difference']:.1e} (values below "
-        f"{a['floor']:g} compared absolutely), median over members of each member's max "
-        f"{a['median_member_max_relative_difference']:.1e}; {a['members_within_1e-4']} of "
-        f"{rr['members']} members within 1e-4.",
-        f"- Error against a reference (senox DOPRI5 at rtol 1e-11, atol 1e-15; it agrees with "
-        f"roadrunner at the same tolerances to {a['reference_vs_roadrunner_tight']:.1e} on "
-        f"{a['reference_members_checked']} members): senox {a['ours_error_vs_reference']:.1e}, "
-        f"roadrunner {a['roadrunner_error_vs_reference']:.1e} (max relative, same floor).",
-        f"- senox steps per member: median {o['steps_median']:.0f}, max {o['steps_max']}; "
-        f"{o['stiff_fallback_members']} members handed to the Rosenbrock method; "
-        f"{o['failed_members']} failed.",
-        f"- Machine: {r['machine']['platform']}, Python {r['machine']['python']}, "
-        f"{r['machine']['cpus']} CPUs; load average before/after "
-        f"{r['machine']['load_average_before'][0]:.1f}/{r['machine']['load_average_after'][0]:.1f} "
-        "(a shared machine: absolute figures move with the load, the ratio less so).",
+        f"The first {r['subset']:,} members, the same for both engines; errors on the first "
+        f'{ref["members"]} (those with a reference). senox `solve` (`method="{r["method"]}"`, '
+        f"{o['threads']} numba threads, median of {r['repeats']} runs); libroadrunner "
+        f"{rr['version']} loop (CVODE BDF; `resetAll`, `setValues`, `simulate` per member; one "
+        f"process, one thread; median of {r['rr_repeats']} loop(s), 1 for the atol-vector rows).",
+        "",
+        "| engine | rtol | atol | members/s | members per CPU-s | max error | median error | "
+        "max error, floor 1e-3 | where the max is | RHS evals / member |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for row in r["sweep"]:
+        head = f"| {row['engine']} | {row['rtol']:g} | {row['atol']:g} |"
+        if "error" in row:
+            lines.append(f"{head} failed: {row['error']} | | | | | | |")
+            continue
+        acc = row["accuracy"]
+        evals = f"{row['evaluations_median']:,.0f}" if "evaluations_median" in row else "-"
+        lines.append(
+            f"{head} {row['members_per_s']:,.0f} | {row['members_per_cpu_s']:,.0f} | "
+            f"{acc['max']:.1e} | {acc['median']:.1e} | {acc['max_floor_1e-3']:.1e} | "
+            f"{where(acc)} | {evals} |"
+        )
+    lines += [
+        "",
+        f"Error: `|x - ref| / max(|ref|, {r['error_floor']:g} × peak)`, `peak` = the largest "
+        f"`|ref|` of that species in that member over the output times, over all output times "
+        f"and the {len(ref['species_kept'])} species not 0 throughout (left out: "
+        f"{', '.join(ref['species_left_out_zero_throughout']) or 'none'}). The column "
+        f'"floor 1e-3" uses `{r["coarse_error_floor"]:g} × peak`, which leaves out the tail of '
+        "a decaying drug below a thousandth of its peak. roadrunner scales a scalar atol by the "
+        "state values (its default, the main rows: a tighter atol on small species than "
+        "senox's); the \"atol vector\" rows give it exactly senox's atol for every species.",
+        "",
+        "## Ratios (senox over roadrunner)",
+        "",
+        "| comparison | senox rtol | roadrunner rtol | members/s | members per CPU-s |",
+        "|---|---|---|---|---|",
+    ]
+    for rtol, ratio in r["ratio_equal_rtol"].items():
+        lines.append(
+            f"| **equal rtol** | {rtol} | {rtol} | **{ratio['members_per_s']:.1f}×** | "
+            f"{ratio['members_per_cpu_s']:.1f}× |"
+        )
+    labels = {
+        "max": "**matched accuracy** (max error)",
+        "max_floor_1e-3": "matched accuracy (max error, floor 1e-3)",
+        "max_vs_atol_vector": "matched accuracy (max error; roadrunner atol vector)",
+    }
+    for name, m in r["ratio_matched_accuracy"].items():
+        if m is None:
+            continue
+        if m["senox_rtol"] is None:
+            lines.append(
+                f"| {labels[name]} | none of those tried | {m['roadrunner_rtol']:g} | - | - |"
+            )
+            continue
+        bold = "**" if name == "max" else ""
+        lines.append(
+            f"| {labels[name]} | {m['senox_rtol']:g} (error {m['senox_error']:.1e}) | "
+            f"{m['roadrunner_rtol']:g} (error {m['target']:.1e}) | "
+            f"{bold}{m['members_per_s']:.1f}×{bold} | {m['members_per_cpu_s']:.1f}× |"
+        )
+    lines += [
+        "",
+        "Matched accuracy: senox's rtol with the fewest right-hand-side evaluations per member "
+        "among those whose error is at most roadrunner's. members per CPU-s counts the CPU time "
+        "of the whole process (all of senox's threads, roadrunner's one): thread for core, and "
+        "less moved by other work on a shared machine than members/s.",
+        "",
+        "## Reference",
+        "",
+        f"senox DOPRI5 at rtol {ref['rtol']:g}, atol {ref['atol']:g} on {ref['members']} members "
+        f"({ref['wall_s']:.1f} s, median {ref['steps_median']:,.0f} steps). Against itself at "
+        f"rtol {ref['self_check']['rtol']:g}, atol {ref['self_check']['atol']:g}: max "
+        f"{ref['self_check']['max']:.1e}, median {ref['self_check']['median']:.1e}. Against "
+        f"roadrunner at rtol {ref['roadrunner']['rtol']:g}, atol {ref['roadrunner']['atol']:g} "
+        f"(scalar): max {ref['roadrunner']['max']:.1e} ({where(ref['roadrunner'])}), median "
+        f"{ref['roadrunner']['median']:.1e}; the same error measure as above.",
+        "",
+        f"## The whole cohort ({r['members']:,} members), senox",
+        "",
+        "| rtol | atol | run s (median) | members/s | members per CPU-s | steps median / max | "
+        "RHS evals / member | failed | stiff fallback |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for run in r["whole_cohort"].values():
+        lines.append(
+            f"| {run['rtol']:g} | {run['atol']:g} | {run['wall_s_median']:.2f} "
+            f"(of {len(run['wall_s_all'])}) | {run['members_per_s']:,.0f} | "
+            f"{run['members_per_cpu_s']:,.0f} | {run['steps_median']:.0f} / {run['steps_max']} | "
+            f"{run['evaluations_median']:,.0f} | {run['failed_members']} | "
+            f"{run['stiff_fallback_members']} |"
+        )
+    mem, mach = r["memory"], r["machine"]
+    lines += [
+        "",
+        f"Memory: the output array (members × times × species, float64) "
+        f"{mem['output_array_mib']:.1f} MiB; the process's resident memory "
+        f"{mem['resident_mib_before']:.0f} MiB before the first whole-cohort run (Python, numba, "
+        f"roadrunner, the sweep's leftovers), peak {mem['peak_mib_during']:.0f} MiB during it"
+        + ("" if mem["peak_reset"] else " (peak of the whole process so far: not resettable here)")
+        + ". The runs are interleaved, repeat by repeat. Model compilation "
+        f"{o['model_compile_s']:.2f} s, the kernel's first call {o['kernel_first_call_s']:.2f} s "
+        f"(numba cache); roadrunner's load of the SBML {rr['load_s']:.2f} s; none of these are in "
+        "the throughputs.",
+        "",
+        "## Run",
+        "",
+        f"- Date: {r['date']}; command: `{r['command']}`; wall time {r['wall_s_total']:.0f} s.",
+        f"- Machine: {mach['platform']}, {mach['processor']}, Python {mach['python']}, "
+        f"{mach['cpus']} CPUs, numba threading layer `{o['threading_layer']}`; load average "
+        f"before/after {mach['load_average_before'][0]:.1f}/{mach['load_average_after'][0]:.1f} "
+        "(a shared machine: members/s move with other work; the ratios, measured interleaved, "
+        "and members per CPU-s less so).",
         "",
     ]
     return "\n".join(lines)
