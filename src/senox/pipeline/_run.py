@@ -107,8 +107,12 @@ def _read_input(options: RunOptions) -> tuple[AnnData, str]:
     return read(options.input, **options.read_options), Path(options.input).name  # type: ignore[arg-type]
 
 
+#: Inputs with fewer observations are treated as bulk samples (a heatmap, not an embedding).
+SINGLE_CELL_MIN_OBS = 200
+
+
 def _data_kind(adata: AnnData) -> str:
-    return "single-cell" if adata.n_obs >= 200 else "bulk"
+    return "single-cell" if adata.n_obs >= SINGLE_CELL_MIN_OBS else "bulk"
 
 
 def _qc(adata: AnnData) -> pd.DataFrame:
