@@ -43,6 +43,10 @@ def test_simulate_cohort_and_refusals(tmp_path):
     assert invoke("simulate", "--strategy", "chemo", "--cohort", 3, "--out", out).exit_code == 0
     summary = pd.read_csv(out / "summary.tsv", sep="\t")
     assert list(summary.patient) == [0, 1, 2]
+    curve = pd.read_csv(out / "relapse_free.tsv", sep="\t")
+    assert list(curve.columns) == ["strategy", "time_days", "relapse_free"]
+    assert curve.relapse_free.between(0, 1).all()
+    assert (curve.relapse_free.diff().dropna() <= 0).all()  # one strategy: never rises
     again = invoke("simulate", "--strategy", "chemo", "--out", out)
     assert again.exit_code == 2
     assert "already exists" in again.output

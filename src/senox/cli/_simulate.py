@@ -82,7 +82,8 @@ def _days(times: list[float]) -> str:
 
 def simulate_command(
     out: Annotated[
-        Path, typer.Option(help="Folder to write trajectories.tsv and summary.tsv into.")
+        Path,
+        typer.Option(help="Folder for trajectories.tsv, summary.tsv and relapse_free.tsv."),
     ],
     model: Annotated[
         str, typer.Option(help="redox_senescence (shipped) or a model TOML file.")
@@ -111,6 +112,7 @@ def simulate_command(
         load_model,
         load_strategies,
         rank_strategies,
+        relapse_free,
         simulate_strategies,
     )
 
@@ -132,7 +134,9 @@ def simulate_command(
             tmp / "trajectories.tsv", sep="\t", index=False, float_format="%.6g"
         )
         result.summary.to_csv(tmp / "summary.tsv", sep="\t", index=False, float_format="%.6g")
+        curves = relapse_free(result.summary, result.days)
+        curves.to_csv(tmp / "relapse_free.tsv", sep="\t", index=False, float_format="%.6g")
     ranked = rank_strategies(result.summary).round(3)
     shown = ranked.rename(columns=_SHORT_NAMES)[list(_SHORT_NAMES.values())]
     print_table(shown, title="Strategies ranked by median time to relapse (days; nan: not reached)")
-    typer.echo(f"wrote {out}/trajectories.tsv and {out}/summary.tsv", err=True)
+    typer.echo(f"wrote trajectories.tsv, summary.tsv and relapse_free.tsv to {out}/", err=True)
