@@ -11,7 +11,8 @@ over ``--days`` days with daily output. Measured side by side in one run:
    CVODE still runs at a workable speed here (1e-14 runs too, and agrees no better).
 2. **Work and precision.** On the same first ``--subset`` members, for each setting: senox's
    engine (``method="auto"``, numba threads over members; the median of ``--repeats`` runs) at
-   rtol 1e-3 ... 1e-8, and the roadrunner loop (per member: ``resetAll``, ``setValues``,
+   rtol 1e-3 ... 1e-8, the same with ``method="rkc"`` (Runge-Kutta-Chebyshev, order 2,
+   stabilised explicit) at rtol 1e-3 ... 1e-8, and the roadrunner loop (per member: ``resetAll``, ``setValues``,
    ``simulate`` on the same output grid; CVODE BDF, its default; the median of
    ``--rr-repeats`` loops) at rtol 1e-4 ... 1e-10. ``atol = 1e-3 * rtol`` for both engines at
    every setting (1e-9 at rtol 1e-6, the engine's default). roadrunner scales a scalar atol by
@@ -26,10 +27,11 @@ over ``--days`` days with daily output. Measured side by side in one run:
    are 0 throughout the reference (exposure species of drugs not given) are left out. Max and
    median over all of these; also the max with a floor of ``1e-3 * peak`` (which does not
    count the tail of a decaying drug below a thousandth of its peak).
-3. **Ratios.** (a) At equal rtol: senox members/s over roadrunner members/s. (b) At matched
-   accuracy: for roadrunner at ``--match-rtol`` (1e-6, its usual setting), senox's cheapest
-   rtol (fewest right-hand-side evaluations per member) whose max error is at most
-   roadrunner's, and the ratio of throughputs. Both also per CPU-second (process CPU time:
+3. **Ratios.** (a) At equal rtol: senox members/s over roadrunner members/s, for each senox
+   method. (b) At matched accuracy: for roadrunner at ``--match-rtol`` (1e-6, its usual
+   setting), per senox method the cheapest rtol (fewest right-hand-side evaluations per member)
+   whose max error is at most roadrunner's; of those, the method with the most members per
+   CPU-second; and the ratio of throughputs. Both also per CPU-second (process CPU time:
    all of senox's threads, roadrunner's one), which a shared machine's load moves less.
 4. **The whole cohort** (``--members``) with senox at rtol 1e-6 and at the matched rtol,
    interleaved, with the size of the output array and the process's peak resident memory
@@ -69,6 +71,7 @@ REFERENCE = (1e-11, 1e-14)  # rtol, atol of the reference: senox DOPRI5
 SELF_CHECK = (1e-12, 1e-15)  # the reference against itself, tighter
 RR_TIGHT = (1e-13, 1e-16)  # the reference against roadrunner
 OURS_RTOLS = (1e-3, 1e-4, 1e-5, 1e-6, 1e-8)
+RKC_RTOLS = (1e-3, 1e-4, 1e-5, 1e-6, 1e-7, 1e-8)
 RR_RTOLS = (1e-4, 1e-6, 1e-8, 1e-10)
 ATOL_PER_RTOL = 1e-3
 
@@ -248,7 +251,8 @@ def stats(sol: Solution) -> dict[str, Any]:
         "steps_max": int(sol.steps.max()),
         "rejected_median": float(np.median(sol.rejected)),
         "evaluations_median": float(np.median(sol.evaluations)),
-        "stiff_fallback_members": int((sol.jacobians > 0).sum()),
+        "jacobians_median": float(np.median(sol.jacobians)),
+        "stiff_fallback_members": int(sol.fallback.sum()),
     }
 
 
@@ -282,7 +286,7 @@ def parse_args() -> argparse.Namespace:
     )
     parser.add_argument("--days", type=float, default=365.0)
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--method", default="auto", choices=["auto", "dopri5", "rodas"])
+    parser.add_argument("--method", default="auto", choices=["auto", "dopri5", "rodas", "rkc"])
     parser.add_argument("--out", type=Path, default=HERE / "results")
     args = parser.parse_args()
     defaults = (
@@ -367,7 +371,11 @@ def main() -> None:
 
     # the sweep, settings interleaved repeat by repeat
     subset = params[: args.subset]
+    methods = {"senox": args.method}  # engine label: senox method
     settings: list[tuple[str, float]] = [("senox", r) for r in OURS_RTOLS]
+    if args.method != "rkc":
+        methods["senox rkc"] = "rkc"
+        settings += [("senox rkc", r) for r in RKC_RTOLS]
     settings += [("roadrunner", r) for r in RR_RTOLS]
     settings += [("roadrunner atol vector", r) for r in RR_RTOLS]
     walls: dict[tuple[str, float], list[float]] = {s: [] for s in settings}
@@ -378,10 +386,11 @@ def main() -> None:
         for engine, rtol in settings:
             key = (engine, rtol)
             atol = ATOL_PER_RTOL * rtol
-            if engine == "senox":
+            if engine in methods:
                 if rep >= args.repeats:
                     continue
-                sol, wall, cpu = run_ours(spec, subset, kwargs, rtol, atol)
+                method_kwargs = {**kwargs, "method": methods[engine]}
+                sol, wall, cpu = run_ours(spec, subset, method_kwargs, rtol, atol)
                 first.setdefault(key, sol)
             else:
                 vector = engine.endswith("vector")
@@ -405,7 +414,8 @@ def main() -> None:
             row["error"] = errors[key]
         else:
             row |= timing(walls[key], cpus[key], args.subset)
-            if engine == "senox":
+            if engine in methods:
+                row["method"] = methods[engine]
                 row |= stats(first[key])
                 row["accuracy"] = accuracy.summary(first[key].states)
             else:
@@ -420,36 +430,65 @@ def main() -> None:
             None,
         )
 
-    equal = {}
-    for rtol in sorted(set(OURS_RTOLS) & set(RR_RTOLS), reverse=True):
-        ours, theirs = find("senox", rtol), find("roadrunner", rtol)
-        if ours and theirs:
-            equal[f"{rtol:g}"] = {
-                "members_per_s": ours["members_per_s"] / theirs["members_per_s"],
-                "members_per_cpu_s": ours["members_per_cpu_s"] / theirs["members_per_cpu_s"],
-            }
+    equal = []
+    for engine in methods:
+        for rtol in sorted(set(OURS_RTOLS) & set(RR_RTOLS), reverse=True):
+            ours, theirs = find(engine, rtol), find("roadrunner", rtol)
+            if ours and theirs:
+                equal.append(
+                    {
+                        "engine": engine,
+                        "method": methods[engine],
+                        "rtol": rtol,
+                        "members_per_s": ours["members_per_s"] / theirs["members_per_s"],
+                        "members_per_cpu_s": ours["members_per_cpu_s"]
+                        / theirs["members_per_cpu_s"],
+                    }
+                )
 
     def matched(engine: str, measure: str) -> dict[str, Any] | None:
-        """The cheapest senox rtol at least as accurate as ``engine`` at the match rtol."""
+        """The best senox setting at least as accurate as ``engine`` at the match rtol.
+
+        Per senox method the rtol with the fewest right-hand-side evaluations per member (not
+        moved by load), then the method with the most members per CPU-second.
+        """
         theirs = find(engine, args.match_rtol)
         if theirs is None:
             return None
         target = theirs["accuracy"][measure]
-        passing = [
-            r for r in rows if r["engine"] == "senox" and "error" not in r
-            and r["accuracy"][measure] <= target
-        ]  # fmt: skip
-        if not passing:
+        per_method = {}
+        for label in methods:
+            passing = [
+                r for r in rows if r["engine"] == label and "error" not in r
+                and r["accuracy"][measure] <= target
+            ]  # fmt: skip
+            if passing:
+                cheapest = min(passing, key=lambda r: r["evaluations_median"])
+                per_method[label] = {
+                    "method": methods[label],
+                    "rtol": cheapest["rtol"],
+                    "error": cheapest["accuracy"][measure],
+                    "members_per_cpu_s": cheapest["members_per_cpu_s"],
+                    "ratio_members_per_s": cheapest["members_per_s"] / theirs["members_per_s"],
+                    "ratio_members_per_cpu_s": cheapest["members_per_cpu_s"]
+                    / theirs["members_per_cpu_s"],
+                }
+        if not per_method:
             return {"roadrunner_rtol": args.match_rtol, "target": target, "senox_rtol": None}
-        ours = min(passing, key=lambda r: r["evaluations_median"])
+        label = max(per_method, key=lambda m: per_method[m]["members_per_cpu_s"])
+        ours = find(label, per_method[label]["rtol"])
+        assert ours is not None
         return {
             "roadrunner_rtol": args.match_rtol,
             "measure": measure,
             "target": target,
+            "senox_engine": label,
+            "senox_method": methods[label],
             "senox_rtol": ours["rtol"],
             "senox_error": ours["accuracy"][measure],
             "members_per_s": ours["members_per_s"] / theirs["members_per_s"],
             "members_per_cpu_s": ours["members_per_cpu_s"] / theirs["members_per_cpu_s"],
+            "per_method": per_method,
         }
 
     match = {
@@ -457,37 +496,42 @@ def main() -> None:
         "max_floor_1e-3": matched("roadrunner", "max_floor_1e-3"),
         "max_vs_atol_vector": matched("roadrunner atol vector", "max"),
     }
-    match_rtol = match["max"]["senox_rtol"] if match["max"] else None
+    best = match["max"]
+    cohort_settings = [(args.method, 1e-6)]
+    if best and best["senox_rtol"] is not None:
+        cohort_settings.append((best["senox_method"], best["senox_rtol"]))
+    cohort_settings = sorted(set(cohort_settings), key=lambda m: (m[0] != args.method, -m[1]))
 
-    # the whole cohort at rtol 1e-6 and at the matched rtol, interleaved; one output array at
-    # a time, and the peak memory of the first run alone
-    cohort_rtols = sorted({1e-6} | ({match_rtol} if match_rtol else set()), reverse=True)
-    cohort_walls: dict[float, list[float]] = {r: [] for r in cohort_rtols}
-    cohort_cpus: dict[float, list[float]] = {r: [] for r in cohort_rtols}
-    cohort_stats: dict[float, dict[str, Any]] = {}
+    # the whole cohort at rtol 1e-6 and at the matched setting, interleaved; one output array
+    # at a time, and the peak memory of the first run alone
+    cohort_walls: dict[tuple[str, float], list[float]] = {c: [] for c in cohort_settings}
+    cohort_cpus: dict[tuple[str, float], list[float]] = {c: [] for c in cohort_settings}
+    cohort_stats: dict[tuple[str, float], dict[str, Any]] = {}
     memory: dict[str, Any] = {}
     for rep in range(args.repeats if args.members <= 2_000 else 3):
-        for rtol in cohort_rtols:
+        for method, rtol in cohort_settings:
             if not memory:
                 resident, _ = memory_mib()
                 memory = {"resident_mib_before": resident, "peak_reset": reset_peak_memory()}
-            sol, wall, cpu = run_ours(spec, params, kwargs, rtol, ATOL_PER_RTOL * rtol)
+            method_kwargs = {**kwargs, "method": method}
+            sol, wall, cpu = run_ours(spec, params, method_kwargs, rtol, ATOL_PER_RTOL * rtol)
             if "peak_mib_during" not in memory:
                 memory["peak_mib_during"] = memory_mib()[1]
                 memory["output_array_mib"] = sol.states.nbytes / 2**20
-            cohort_walls[rtol].append(wall)
-            cohort_cpus[rtol].append(cpu)
-            cohort_stats[rtol] = stats(sol)
+            cohort_walls[method, rtol].append(wall)
+            cohort_cpus[method, rtol].append(cpu)
+            cohort_stats[method, rtol] = stats(sol)
             del sol
         log(f"whole cohort repeat {rep + 1} done")
     cohort_runs = {
-        f"{rtol:g}": {
+        f"{method} {rtol:g}": {
+            "method": method,
             "rtol": rtol,
             "atol": ATOL_PER_RTOL * rtol,
-            **timing(cohort_walls[rtol], cohort_cpus[rtol], args.members),
-            **cohort_stats[rtol],
+            **timing(cohort_walls[method, rtol], cohort_cpus[method, rtol], args.members),
+            **cohort_stats[method, rtol],
         }
-        for rtol in cohort_rtols
+        for method, rtol in cohort_settings
     }
 
     import numba
@@ -564,26 +608,28 @@ def render(r: dict[str, Any], species: list[str]) -> str:
         "## Work and precision",
         "",
         f"The first {r['subset']:,} members, the same for both engines; errors on the first "
-        f'{ref["members"]} (those with a reference). senox `solve` (`method="{r["method"]}"`, '
+        f'{ref["members"]} (those with a reference). senox `solve` (`method="{r["method"]}"`; '
+        '"senox rkc": `method="rkc"`, Runge-Kutta-Chebyshev, order 2, stabilised explicit; '
         f"{o['threads']} numba threads, median of {r['repeats']} runs); libroadrunner "
         f"{rr['version']} loop (CVODE BDF; `resetAll`, `setValues`, `simulate` per member; one "
         f"process, one thread; median of {r['rr_repeats']} loop(s), 1 for the atol-vector rows).",
         "",
         "| engine | rtol | atol | members/s | members per CPU-s | max error | median error | "
-        "max error, floor 1e-3 | where the max is | RHS evals / member |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "max error, floor 1e-3 | where the max is | RHS evals / member | steps / member |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for row in r["sweep"]:
         head = f"| {row['engine']} | {row['rtol']:g} | {row['atol']:g} |"
         if "error" in row:
-            lines.append(f"{head} failed: {row['error']} | | | | | | |")
+            lines.append(f"{head} failed: {row['error']} | | | | | | | |")
             continue
         acc = row["accuracy"]
         evals = f"{row['evaluations_median']:,.0f}" if "evaluations_median" in row else "-"
+        steps = f"{row['steps_median']:,.0f}" if "steps_median" in row else "-"
         lines.append(
             f"{head} {row['members_per_s']:,.0f} | {row['members_per_cpu_s']:,.0f} | "
             f"{acc['max']:.1e} | {acc['median']:.1e} | {acc['max_floor_1e-3']:.1e} | "
-            f"{where(acc)} | {evals} |"
+            f"{where(acc)} | {evals} | {steps} |"
         )
     lines += [
         "",
@@ -598,12 +644,15 @@ def render(r: dict[str, Any], species: list[str]) -> str:
         "",
         "## Ratios (senox over roadrunner)",
         "",
-        "| comparison | senox rtol | roadrunner rtol | members/s | members per CPU-s |",
-        "|---|---|---|---|---|",
+        "| comparison | senox method | senox rtol | roadrunner rtol | members/s | "
+        "members per CPU-s |",
+        "|---|---|---|---|---|---|",
     ]
-    for rtol, ratio in r["ratio_equal_rtol"].items():
+    for ratio in r["ratio_equal_rtol"]:
+        bold = "**" if ratio["engine"] == "senox" else ""
         lines.append(
-            f"| **equal rtol** | {rtol} | {rtol} | **{ratio['members_per_s']:.1f}×** | "
+            f"| {bold}equal rtol{bold} | {ratio['method']} | {ratio['rtol']:g} | "
+            f"{ratio['rtol']:g} | {bold}{ratio['members_per_s']:.1f}×{bold} | "
             f"{ratio['members_per_cpu_s']:.1f}× |"
         )
     labels = {
@@ -616,19 +665,31 @@ def render(r: dict[str, Any], species: list[str]) -> str:
             continue
         if m["senox_rtol"] is None:
             lines.append(
-                f"| {labels[name]} | none of those tried | {m['roadrunner_rtol']:g} | - | - |"
+                f"| {labels[name]} | - | none of those tried | {m['roadrunner_rtol']:g} | - | - |"
             )
             continue
         bold = "**" if name == "max" else ""
         lines.append(
-            f"| {labels[name]} | {m['senox_rtol']:g} (error {m['senox_error']:.1e}) | "
-            f"{m['roadrunner_rtol']:g} (error {m['target']:.1e}) | "
+            f"| {labels[name]} | {m['senox_method']} | {m['senox_rtol']:g} (error "
+            f"{m['senox_error']:.1e}) | {m['roadrunner_rtol']:g} (error {m['target']:.1e}) | "
             f"{bold}{m['members_per_s']:.1f}×{bold} | {m['members_per_cpu_s']:.1f}× |"
         )
+        if name != "max":
+            continue
+        for label, other in m["per_method"].items():
+            if label == m["senox_engine"]:
+                continue
+            lines.append(
+                f"| matched accuracy (max error), {label} only | {other['method']} | "
+                f"{other['rtol']:g} (error {other['error']:.1e}) | {m['roadrunner_rtol']:g} "
+                f"(error {m['target']:.1e}) | {other['ratio_members_per_s']:.1f}× | "
+                f"{other['ratio_members_per_cpu_s']:.1f}× |"
+            )
     lines += [
         "",
-        "Matched accuracy: senox's rtol with the fewest right-hand-side evaluations per member "
-        "among those whose error is at most roadrunner's. members per CPU-s counts the CPU time "
+        "Matched accuracy: per senox method, the rtol with the fewest right-hand-side "
+        "evaluations per member among those whose error is at most roadrunner's; of these, the "
+        "method with the most members per CPU-s. members per CPU-s counts the CPU time "
         "of the whole process (all of senox's threads, roadrunner's one): thread for core, and "
         "less moved by other work on a shared machine than members/s.",
         "",
@@ -644,13 +705,13 @@ def render(r: dict[str, Any], species: list[str]) -> str:
         "",
         f"## The whole cohort ({r['members']:,} members), senox",
         "",
-        "| rtol | atol | run s (median) | members/s | members per CPU-s | steps median / max | "
-        "RHS evals / member | failed | stiff fallback |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| method | rtol | atol | run s (median) | members/s | members per CPU-s | "
+        "steps median / max | RHS evals / member | failed | stiff fallback |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for run in r["whole_cohort"].values():
         lines.append(
-            f"| {run['rtol']:g} | {run['atol']:g} | {run['wall_s_median']:.2f} "
+            f"| {run['method']} | {run['rtol']:g} | {run['atol']:g} | {run['wall_s_median']:.2f} "
             f"(of {len(run['wall_s_all'])}) | {run['members_per_s']:,.0f} | "
             f"{run['members_per_cpu_s']:,.0f} | {run['steps_median']:.0f} / {run['steps_max']} | "
             f"{run['evaluations_median']:,.0f} | {run['failed_members']} | "

@@ -1,9 +1,10 @@
 """The ensemble ODE engine against closed forms, scipy, and its own contracts.
 
 Closed forms: first-order elimination with repeated boluses (a superposition of decaying
-exponentials) and the linear chain A -> B -> 0. Contracts: members are independent of how a
-cohort is chunked, inputs broadcast, a dose at an output time is in that output, states stay
-non-negative, bad inputs raise one-line InputErrors naming the field.
+exponentials), the linear chain A -> B -> 0, and a stiff linear pair (eigenvalues -1000 and
+-0.5) on which the Runge-Kutta-Chebyshev method takes many stages per step. Contracts: members
+are independent of how a cohort is chunked, inputs broadcast, a dose at an output time is in
+that output, states stay non-negative, bad inputs raise one-line InputErrors naming the field.
 """
 
 from __future__ import annotations
@@ -16,10 +17,18 @@ import pytest
 
 from senox._errors import InputError
 from senox.model._compile import compile_model, infix, jacobian_source, rhs_source
-from senox.model._ode import OK, TOO_MANY_STEPS, simulate, solve
+from senox.model._ode import (
+    OK,
+    RKC_STAGES,
+    TOO_MANY_STEPS,
+    _rkc_beta,
+    _rkc_coefficients,
+    simulate,
+    solve,
+)
 from senox.model._spec import Dose, ModelSpec, parse_model
 
-METHODS = ["dopri5", "rodas", "auto"]
+METHODS = ["dopri5", "rodas", "auto", "rkc"]
 
 
 def _model(species, parameters, reactions, assignments=()) -> ModelSpec:
@@ -71,6 +80,15 @@ HILL = _model(
 HILL_DOSES = [Dose(1.0, "D", 1.0), Dose(8.0, "D", 2.0), Dose(8.0, "D", 0.5), Dose(15.0, "D", 1.0)]
 
 
+def _tight(method: str) -> tuple[float, float]:
+    """Solver tolerances of the closed-form checks (whose own tolerances are the same for all).
+
+    RKC is of order 2: its global error grows like ``tol^(2/3)`` (more steps, each with an
+    error up to the tolerance), so it is asked for 10x less to land within the same bounds.
+    """
+    return (1e-11, 1e-15) if method == "rkc" else (1e-10, 1e-14)
+
+
 def _hill_cohort(n: int, seed: int = 3) -> np.ndarray:
     rng = np.random.default_rng(seed)
     base = np.array(HILL.parameter_values())
@@ -86,7 +104,8 @@ def test_repeated_boluses_match_the_superposition_of_exponentials(method):
     times = np.arange(0.0, 12.0 + 1e-12, 0.25)  # holds every dose time exactly
     k = 0.7
     exact = sum(d.amount * np.exp(-k * (times - d.time)) * (times >= d.time) for d in doses)
-    states = simulate(ELIMINATION, times=times, doses=doses, rtol=1e-10, atol=1e-14, method=method)
+    rtol, atol = _tight(method)
+    states = simulate(ELIMINATION, times=times, doses=doses, rtol=rtol, atol=atol, method=method)
     assert states.shape == (1, times.size, 1)
     np.testing.assert_allclose(states[0, :, 0], exact, rtol=1e-6)
 
@@ -95,7 +114,8 @@ def test_repeated_boluses_match_the_superposition_of_exponentials(method):
 def test_linear_chain_matches_its_closed_form_for_every_member(method):
     k = np.array([[1.3, 0.4], [0.5, 2.0], [3.0, 0.05], [0.9, 1.1]])
     times = np.linspace(0.0, 10.0, 41)
-    states = simulate(CHAIN, times=times, parameters=k, rtol=1e-10, atol=1e-14, method=method)
+    rtol, atol = _tight(method)
+    states = simulate(CHAIN, times=times, parameters=k, rtol=rtol, atol=atol, method=method)
     a0, b0 = 2.0, 0.5
     for m, (k1, k2) in enumerate(k):
         a = a0 * np.exp(-k1 * times)
@@ -120,18 +140,17 @@ def test_a_model_that_reads_time_is_integrated_exactly():
 # ------------------------------------------------------------------------------------ contracts
 
 
-def test_members_do_not_depend_on_the_chunking():
+@pytest.mark.parametrize("method", ["auto", "rkc"])
+def test_members_do_not_depend_on_the_chunking(method):
     cohort = _hill_cohort(13)
     times = np.linspace(0.0, 30.0, 61)
-    whole = simulate(HILL, times=times, parameters=cohort, doses=HILL_DOSES)
+    kwargs = {"times": times, "doses": HILL_DOSES, "method": method}
+    whole = simulate(HILL, parameters=cohort, **kwargs)
     chunks = np.concatenate(
-        [
-            simulate(HILL, times=times, parameters=cohort[a:b], doses=HILL_DOSES)
-            for a, b in ((0, 5), (5, 6), (6, 13))
-        ]
+        [simulate(HILL, parameters=cohort[a:b], **kwargs) for a, b in ((0, 5), (5, 6), (6, 13))]
     )
-    serial = simulate(HILL, times=times, parameters=cohort, doses=HILL_DOSES, parallel=False)
-    reversed_ = simulate(HILL, times=times, parameters=cohort[::-1], doses=HILL_DOSES)[::-1]
+    serial = simulate(HILL, parameters=cohort, parallel=False, **kwargs)
+    reversed_ = simulate(HILL, parameters=cohort[::-1], **kwargs)[::-1]
     np.testing.assert_array_equal(whole, chunks)
     np.testing.assert_array_equal(whole, serial)
     np.testing.assert_array_equal(whole, reversed_)
@@ -257,7 +276,8 @@ def test_a_stiff_member_is_handed_to_the_rosenbrock_method():
     auto = solve(spec, times=times, method="auto", explicit_steps=2_000)
     rodas = solve(spec, times=times, method="rodas")
     assert (auto.status == OK).all()
-    assert auto.jacobians[0] > 0  # the Rosenbrock method ran
+    assert auto.jacobians[0] > 0
+    assert auto.fallback[0]  # the Rosenbrock method ran
     np.testing.assert_array_equal(auto.states, rodas.states)
     y = np.exp(-0.1 * times)
     np.testing.assert_allclose(auto.states[0, :, 1], y, rtol=1e-5)
@@ -265,7 +285,80 @@ def test_a_stiff_member_is_handed_to_the_rosenbrock_method():
     np.testing.assert_allclose(auto.states[0, 1:, 0], (y**2 / (1 + y**2))[1:], rtol=1e-3)
     explicit = solve(spec, times=times, method="dopri5", max_steps=500)
     assert explicit.status[0] == TOO_MANY_STEPS
+    assert not explicit.fallback[0]
     assert np.isnan(explicit.states[0, -1]).all()
+    # RKC at a loose tolerance: steps cut to what RKC_STAGES stages hold (h * 1e5 at most
+    # beta ~ 26,000), and still the quasi-steady state
+    chebyshev = solve(spec, times=times, method="rkc", rtol=1e-3, atol=1e-6)
+    assert chebyshev.status[0] == OK
+    assert not chebyshev.fallback[0]
+    assert chebyshev.steps[0] >= 50.0 * 1e5 / _rkc_beta(RKC_STAGES)
+    assert chebyshev.evaluations[0] / chebyshev.steps[0] > 0.7 * RKC_STAGES
+    np.testing.assert_allclose(chebyshev.states[0, :, 1], y, rtol=1e-3)
+    np.testing.assert_allclose(chebyshev.states[0, 1:, 0], (y**2 / (1 + y**2))[1:], rtol=1e-3)
+
+
+# ----------------------------------------------------------------------------- Chebyshev (RKC)
+
+
+def _chebyshev_step(s: int, z: complex) -> complex:
+    """RKC's stability polynomial at ``z``: one step of ``y' = lambda y``, ``h lambda = z``."""
+    co = np.empty((5, s + 1))
+    _rkc_coefficients(s, co)
+    mu, nu, mu_t, gamma_t = co[0], co[1], co[2], co[3]
+    before, now = 1.0, 1.0 + mu_t[1] * z
+    for j in range(2, s + 1):
+        before, now = (
+            now,
+            (1 - mu[j] - nu[j]) + mu[j] * now + nu[j] * before + mu_t[j] * z * now + gamma_t[j] * z,
+        )
+    return complex(now)
+
+
+@pytest.mark.parametrize("s", [2, 3, 7, 40, RKC_STAGES])
+def test_the_chebyshev_coefficients_give_order_2_and_the_stability_interval(s):
+    co = np.empty((5, s + 1))
+    _rkc_coefficients(s, co)
+    assert co[4, s] == pytest.approx(1.0, abs=1e-12)  # the last stage lands on t + h
+    beta = _rkc_beta(s)
+    assert 0.49 * s**2 <= beta <= 0.66 * s**2
+    # order 2: R(z) = 1 + z + z^2/2 + O(z^3)
+    for z in (1e-2, -1e-2):
+        assert abs(_chebyshev_step(s, z) - (1 + z + z * z / 2)) < 0.2 * abs(z) ** 3
+    # damped: |R| <= 1 on [-beta, 0], strictly inside away from 0
+    inside = np.array([_chebyshev_step(s, z) for z in np.linspace(-beta, -1e-3 * beta, 400)])
+    assert np.abs(inside).max() <= 1.0 + 1e-9
+    assert abs(_chebyshev_step(s, -0.5 * beta)) < 0.99
+
+
+# X relaxes to Y at 1000/day, Y decays at 0.5/day: eigenvalues -1000 and -0.5
+STIFF = _model(
+    [("X", 2.0), ("Y", 1.0)],
+    [("kf", 1000.0), ("ky", 0.5)],
+    [
+        ("x_in", "kf * Y", {"X": 1}),
+        ("x_out", "kf * X", {"X": -1}),
+        ("y_out", "ky * Y", {"Y": -1}),
+    ],
+)
+
+
+def test_chebyshev_takes_many_stages_on_a_stiff_linear_problem_and_stays_exact():
+    times = np.linspace(0.0, 10.0, 41)
+    kf, ky, x0, y0 = 1000.0, 0.5, 2.0, 1.0
+    y = y0 * np.exp(-ky * times)
+    x = y0 * kf / (kf - ky) * (np.exp(-ky * times) - np.exp(-kf * times)) + x0 * np.exp(-kf * times)
+    # order 2 with a bound on each step's error: the global error grows like rtol^(2/3)
+    for rtol in (1e-3, 1e-6, 1e-9):
+        sol = solve(STIFF, times=times, rtol=rtol, atol=1e-3 * rtol, method="rkc")
+        assert sol.status[0] == OK
+        bound = 2.0 * rtol ** (2.0 / 3.0)
+        np.testing.assert_allclose(sol.states[0, :, 0], x, rtol=bound, atol=1e-12)
+        np.testing.assert_allclose(sol.states[0, :, 1], y, rtol=bound, atol=1e-12)
+    loose = solve(STIFF, times=times, rtol=1e-3, atol=1e-6, method="rkc")
+    assert loose.evaluations[0] / loose.steps[0] > 10  # many stages per step
+    explicit = solve(STIFF, times=times, rtol=1e-3, atol=1e-6, method="dopri5")
+    assert explicit.evaluations[0] > 10 * loose.evaluations[0]  # DOPRI5: stability-bound
 
 
 # -------------------------------------------------------------------------------- input errors

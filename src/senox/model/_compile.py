@@ -579,6 +579,8 @@ class CompiledModel:
 
 
 _CACHE: dict[str, CompiledModel] = {}
+#: The last compiled model of each ModelSpec object (kept alive here, so its id is not reused).
+_BY_SPEC: dict[int, tuple[ModelSpec, CompiledModel]] = {}
 _CACHE_LOCK = threading.Lock()
 
 
@@ -600,11 +602,15 @@ def compile_model(spec: ModelSpec) -> CompiledModel:
 
     import numba
 
+    known = _BY_SPEC.get(id(spec))
+    if known is not None and known[0] is spec:  # the same object: skip regenerating its source
+        return known[1]
     source = model_source(spec)
     key = hashlib.sha256(source.encode("utf-8")).hexdigest()
     with _CACHE_LOCK:
         cached = _CACHE.get(key)
         if cached is not None:
+            _BY_SPEC[id(spec)] = (spec, cached)
             return cached
         filename = f"<senox model {spec.name} {key[:12]}>"
         # let tracebacks and numba's error messages show the generated lines
@@ -633,4 +639,5 @@ def compile_model(spec: ModelSpec) -> CompiledModel:
             compile_seconds=time.perf_counter() - start,
         )
         _CACHE[key] = compiled
+        _BY_SPEC[id(spec)] = (spec, compiled)
         return compiled

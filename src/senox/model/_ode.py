@@ -18,6 +18,19 @@ Integrators:
     Hairer and Wanner's RODAS4: Rosenbrock, order 4 (embedded 3), L-stable, stiffly accurate,
     with the exact Jacobian generated from the equations, LU with row pivoting and solves
     through the factors' non-zeros, cubic Hermite dense output.
+``"rkc"``
+    Sommeijer, Shampine and Verwer's Runge-Kutta-Chebyshev method (RKC, 1997): explicit,
+    order 2, a damped Chebyshev recursion of ``s`` stages (damping 2/13) whose stability
+    interval ``[-beta(s), 0]``, ``beta(s) ~ 0.65 s^2``, grows with the square of the stages;
+    each step takes the fewest stages that hold ``h * rho``, ``rho`` the spectral radius from
+    power iteration on the exact Jacobian (refreshed every 25 steps and after a rejection).
+    Standard error estimate, predictive step control, cubic Hermite dense output. For problems
+    with real, widely spread eigenvalues where second order is enough. Not the default: on
+    ``redox_senescence`` (eigenvalues only down to about -10 per day) its order, not
+    stability, sets the steps (about 2 stages per step from rtol 1e-6 down), and its global
+    error grows like ``rtol^(2/3)``: to be as accurate as roadrunner at rtol 1e-6 it needs
+    rtol 1e-7 and ~10,500 right-hand-side evaluations per member, DOPRI5 rtol 1e-5 and
+    ~3,600, 3.7x the throughput (``benchmarks/results/ensemble.md``).
 ``"auto"`` (default)
     DOPRI5; a member that needs more than ``explicit_steps`` steps (a stiff one) is redone
     from the start with RODAS4. Measured on ``redox_senescence`` (365 days, 4 doses, rtol
@@ -59,8 +72,8 @@ if TYPE_CHECKING:
     from senox.model._spec import Dose
 
 #: Integrators by name (index = code passed to the kernels).
-METHODS = ("rodas", "dopri5", "auto")
-RODAS, DOPRI5, AUTO = 0, 1, 2
+METHODS = ("rodas", "dopri5", "auto", "rkc")
+RODAS, DOPRI5, AUTO, RKC = 0, 1, 2, 3
 
 #: Member status codes (``Solution.status``).
 OK, TOO_MANY_STEPS, STEP_TOO_SMALL = 0, 1, 2
@@ -614,6 +627,332 @@ def _rodas_segment(
 
 
 # ---------------------------------------------------------------------------------------------
+# Runge-Kutta-Chebyshev: RKC (Sommeijer, Shampine & Verwer, J. Comput. Appl. Math. 88, 1997)
+# ---------------------------------------------------------------------------------------------
+
+_RKC_DAMPING = 2.0 / 13.0  # epsilon: w0 = 1 + epsilon / s^2
+_RKC_SAFETY = 1.2  # the power iteration's spectral radius, enlarged by this
+_RKC_REFRESH = 25  # accepted steps between spectral radius estimates
+_RKC_FIRST_ITERATIONS = 20  # power iterations from the starting vector
+_RKC_ITERATIONS = 4  # power iterations at a refresh (warm start)
+#: Most stages per RKC step (stability interval ~26,000 h): a step that would need more is
+#: shortened to fit.
+RKC_STAGES = 200
+
+
+@numba.njit(nogil=True, error_model="numpy", cache=True)
+def _rkc_w1(s: int) -> float:  # pragma: no cover (compiled)
+    """``w1 = T_s'(w0) / T_s''(w0)`` of RKC with ``s`` stages (``T_s``: Chebyshev)."""
+    w0 = 1.0 + _RKC_DAMPING / (s * s)
+    t_a, t_b = 1.0, w0
+    d_a, d_b = 0.0, 1.0
+    e_a, e_b = 0.0, 0.0
+    for _ in range(2, s + 1):
+        t_c = 2.0 * w0 * t_b - t_a
+        d_c = 2.0 * t_b + 2.0 * w0 * d_b - d_a
+        e_c = 4.0 * d_b + 2.0 * w0 * e_b - e_a
+        t_a, t_b, d_a, d_b, e_a, e_b = t_b, t_c, d_b, d_c, e_b, e_c
+    return d_b / e_b
+
+
+@numba.njit(nogil=True, error_model="numpy", cache=True)
+def _rkc_beta(s: int) -> float:  # pragma: no cover (compiled)
+    """The stability bound of RKC with ``s`` stages: ``beta(s) = (1 + w0) / w1 ~ 0.65 s^2``.
+
+    The stability polynomial ``a_s + b_s T_s(w0 + w1 z)`` is at most 1 in modulus on
+    ``[-beta(s), 0]``.
+    """
+    return (2.0 + _RKC_DAMPING / (s * s)) / _rkc_w1(s)
+
+
+@numba.njit(nogil=True, error_model="numpy", cache=True)
+def _rkc_stages(z: float, betas: NDArray[np.float64]) -> int:  # pragma: no cover (compiled)
+    """The fewest stages ``s >= 2`` with ``beta(s) >= z``, at most ``len(betas) - 1``.
+
+    ``betas[s]`` caches ``beta(s)`` (0 where not computed yet).
+    """
+    top = int(betas.shape[0]) - 1
+    s = min(top, max(2, int(math.sqrt(z / 0.6535))))
+    while True:
+        if betas[s] == 0.0:
+            betas[s] = _rkc_beta(s)
+        if betas[s] >= z or s == top:
+            return s
+        s += 1
+
+
+@numba.njit(nogil=True, error_model="numpy", cache=True)
+def _rkc_coefficients(s: int, co: NDArray[np.float64]) -> None:  # pragma: no cover (compiled)
+    """The recursion's coefficients for ``s`` stages, into ``co``.
+
+    Rows of ``co`` (columns ``1..s``): ``mu``, ``nu``, ``mu~``, ``gamma~`` and the stage
+    times ``c`` (fractions of the step). With ``w0 = 1 + eps / s^2``, ``w1 = T_s'(w0) /
+    T_s''(w0)`` and ``b_j = T_j''(w0) / T_j'(w0)^2`` (``b_0 = b_1 = b_2``), the stages are
+    ``Y_1 = y + mu~_1 h F(Y_0)`` and ``Y_j = (1 - mu_j - nu_j) y + mu_j Y_{j-1} + nu_j Y_{j-2}
+    + mu~_j h F(Y_{j-1}) + gamma~_j h F(Y_0)``, ``gamma~_j = -(1 - b_{j-1} T_{j-1}(w0))
+    mu~_j``; ``Y_s`` is the new state. The method is of order 2 for every ``s``.
+    """
+    w0 = 1.0 + _RKC_DAMPING / (s * s)
+    w1 = _rkc_w1(s)
+    # j = 1, then the recursion over j = 2..s, carrying T_j, T_j', T_j'' and b_j of the two
+    # previous j
+    b_two = 1.0 / (4.0 * w0 * w0)  # b_2 = T_2'' / T_2'^2 = 4 / (4 w0)^2
+    co[2, 1] = b_two * w1
+    co[4, 0] = 0.0
+    co[4, 1] = co[2, 1]
+    t_a, t_b = 1.0, w0  # T_{j-2}, T_{j-1}
+    d_a, d_b = 0.0, 1.0
+    e_a, e_b = 0.0, 0.0
+    b_a, b_b = b_two, b_two  # b_{j-2}, b_{j-1}
+    for j in range(2, s + 1):
+        t_c = 2.0 * w0 * t_b - t_a
+        d_c = 2.0 * t_b + 2.0 * w0 * d_b - d_a
+        e_c = 4.0 * d_b + 2.0 * w0 * e_b - e_a
+        b_c = e_c / (d_c * d_c)
+        mu = 2.0 * b_c * w0 / b_b
+        nu = -b_c / b_a
+        mu_t = 2.0 * b_c * w1 / b_b
+        gamma_t = -(1.0 - b_b * t_b) * mu_t
+        co[0, j] = mu
+        co[1, j] = nu
+        co[2, j] = mu_t
+        co[3, j] = gamma_t
+        # stage times: the recursion applied to y' = 1
+        co[4, j] = mu * co[4, j - 1] + nu * co[4, j - 2] + mu_t + gamma_t
+        t_a, t_b, d_a, d_b, e_a, e_b = t_b, t_c, d_b, d_c, e_b, e_c
+        b_a, b_b = b_b, b_c
+
+
+@numba.njit(nogil=True, error_model="numpy", cache=True)
+def _spectral_radius(
+    jac: Any,
+    t: float,
+    y: NDArray[np.float64],
+    p: NDArray[np.float64],
+    jm: NDArray[np.float64],
+    nonzero: NDArray[np.int64],
+    v: NDArray[np.float64],
+    w: NDArray[np.float64],
+    iterations: int,
+) -> float:  # pragma: no cover (compiled)
+    """An estimate of the Jacobian's spectral radius at ``(t, y)``, from above.
+
+    Power iteration on the exact Jacobian (through its non-zeros) from ``v`` (unit length;
+    left at the last iterate, the warm start of the next call), enlarged by ``_RKC_SAFETY``,
+    and at most the Gershgorin bound (the largest row sum of ``|J|``), which holds for every
+    matrix.
+    """
+    n = y.shape[0]
+    _call(jac, t, y, p, jm)
+    bound = 0.0
+    k = 0
+    for r in range(n):
+        row = 0.0
+        for c in range(n):
+            x = jm[r * n + c]
+            if x != 0.0:
+                row += abs(x)
+                nonzero[k] = r * n + c
+                k += 1
+        bound = max(bound, row)
+    if not bound > 0.0:  # also NaN: let the step's error test decide
+        return 0.0
+    # keep every direction in play: a species the last vector missed may hold the fastest mode
+    size = 0.0
+    for i in range(n):
+        v[i] += 1e-2 / math.sqrt(n)
+        size += v[i] * v[i]
+    size = math.sqrt(size)
+    for i in range(n):
+        v[i] /= size
+    estimate = 0.0
+    for _ in range(iterations):
+        for i in range(n):
+            w[i] = 0.0
+        for m in range(k):
+            rc = nonzero[m]
+            r = rc // n
+            w[r] += jm[rc] * v[rc - r * n]
+        size = 0.0
+        for i in range(n):
+            size += w[i] * w[i]
+        size = math.sqrt(size)
+        if not size > 0.0:
+            break
+        estimate = size
+        for i in range(n):
+            v[i] = w[i] / size
+    return min(bound, _RKC_SAFETY * estimate)
+
+
+@numba.njit(nogil=True, error_model="numpy", cache=True)
+def _rkc_segment(
+    rhs: Any,
+    jac: Any,
+    t: float,
+    t_stop: float,
+    y: NDArray[np.float64],
+    p: NDArray[np.float64],
+    times: NDArray[np.float64],
+    j: int,
+    out: NDArray[np.float64],
+    rtol: float,
+    atol: float,
+    budget: int,
+    counts: NDArray[np.int64],
+) -> tuple[int, int]:  # pragma: no cover (compiled)
+    """As :func:`_dopri_segment`, with RKC (stages from the spectral radius) and Hermite output.
+
+    Each step takes the fewest stages ``s`` with ``h * rho <= beta(s)``, ``rho`` the spectral
+    radius estimate (refreshed every ``_RKC_REFRESH`` accepted steps and after a rejection),
+    at most ``RKC_STAGES``: a longer step is shortened to fit.
+    """
+    n = y.shape[0]
+    f0 = np.empty(n)
+    f1 = np.empty(n)
+    fj = np.empty(n)
+    stage = np.empty((3, n))
+    y1 = np.empty(n)
+    err = np.empty(n)
+    jm = np.empty(n * n)
+    nonzero = np.empty(n * n, dtype=np.int64)
+    v = np.empty(n)
+    for i in range(n):
+        v[i] = 1.0 + i / n  # deterministic start: no member depends on another
+    co = np.empty((5, RKC_STAGES + 1))
+    s_co = 0  # the stage count whose coefficients co holds
+    betas = np.zeros(RKC_STAGES + 1)
+    beta_max = _rkc_beta(RKC_STAGES)
+    betas[RKC_STAGES] = beta_max
+    nt = times.shape[0]
+    _call(rhs, t, y, p, f0)
+    rho = _spectral_radius(jac, t, y, p, jm, nonzero, v, fj, _RKC_FIRST_ITERATIONS)
+    counts[3] += 1
+    h = _first_step(rhs, t, y, f0, p, t_stop - t, 2, rtol, atol, y1, f1)
+    counts[2] += 2
+    since_rho = 0
+    err_old = 1.0
+    h_old = h
+    rejected_last = False
+    first = True
+    steps = 0
+    while True:
+        if steps >= budget:
+            return TOO_MANY_STEPS, j
+        if h <= 1e-13 * max(abs(t), 1.0):
+            return STEP_TOO_SMALL, j
+        if since_rho < 0:
+            rho = _spectral_radius(jac, t, y, p, jm, nonzero, v, fj, _RKC_ITERATIONS)
+            counts[3] += 1
+            since_rho = 0
+        last = t + 1.01 * h >= t_stop
+        if last:
+            h = t_stop - t
+        if h * rho > beta_max:
+            h = beta_max / rho
+            last = False
+        # the fewest stages whose stability interval holds h * rho
+        s = _rkc_stages(h * rho, betas)
+        if s != s_co:
+            _rkc_coefficients(s, co)
+            s_co = s
+        t_new = t_stop if last else t + h
+        # Y_1, then Y_j from Y_{j-1} (row a) and Y_{j-2} (row b) into row c, rotating
+        a, b, c = 1, 0, 2
+        mu_t = co[2, 1] * h
+        for i in range(n):
+            stage[0, i] = y[i]
+            stage[1, i] = y[i] + mu_t * f0[i]
+        for jj in range(2, s + 1):
+            _call(rhs, t + co[4, jj - 1] * h, stage[a], p, fj)
+            mu = co[0, jj]
+            nu = co[1, jj]
+            mu_t = co[2, jj] * h
+            gamma_t = co[3, jj] * h
+            rest = 1.0 - mu - nu
+            for i in range(n):
+                stage[c, i] = (
+                    rest * y[i]
+                    + mu * stage[a, i]
+                    + nu * stage[b, i]
+                    + mu_t * fj[i]
+                    + gamma_t * f0[i]
+                )
+            a, b, c = c, a, b
+        for i in range(n):
+            y1[i] = stage[a, i]
+        _call(rhs, t_new, y1, p, f1)
+        counts[2] += s
+        steps += 1
+        counts[0] += 1
+        # the standard estimate of the local error
+        for i in range(n):
+            err[i] = 0.8 * (y[i] - y1[i]) + 0.4 * h * (f0[i] + f1[i])
+        e = _norm(err, y, y1, rtol, atol)
+        negative = False
+        for i in range(n):
+            if y1[i] < -atol:
+                negative = True
+        if not e <= 1.0 or negative:  # also catches NaN
+            counts[1] += 1
+            if e != e or negative:
+                h *= 0.25
+            else:
+                h *= max(0.1, 0.8 / e ** (1.0 / 3.0))  # local error O(h^3)
+            rejected_last = True
+            if since_rho > 0:
+                since_rho = -1  # an underestimated radius shows as a failed step
+            continue
+        clipped = False
+        for i in range(n):
+            if y1[i] < 0.0:
+                y1[i] = 0.0
+                clipped = True
+        if clipped:
+            _call(rhs, t_new, y1, p, f1)
+            counts[2] += 1
+        # cubic Hermite dense output from the values and slopes at both ends
+        while j < nt and times[j] < t_stop and times[j] <= t_new:
+            if times[j] == t_new:
+                for i in range(n):
+                    out[j, i] = y1[i]
+            else:
+                u = (times[j] - t) / h
+                u1 = 1.0 - u
+                h00 = (1.0 + 2.0 * u) * u1 * u1
+                h10 = u * u1 * u1 * h
+                h01 = u * u * (3.0 - 2.0 * u)
+                h11 = -u * u * u1 * h
+                for i in range(n):
+                    x = h00 * y[i] + h10 * f0[i] + h01 * y1[i] + h11 * f1[i]
+                    out[j, i] = x if x >= 0.0 else (0.0 if x >= -atol else x)
+            j += 1
+        for i in range(n):
+            y[i] = y1[i]
+            f0[i] = f1[i]
+        t = t_new
+        if last:
+            return OK, j
+        since_rho += 1
+        if since_rho >= _RKC_REFRESH:
+            since_rho = -1
+        # the predictive controller of the RKC code (local error of order 3)
+        e = max(e, 1e-10)
+        if first or rejected_last:
+            fac = 0.8 / e ** (1.0 / 3.0)
+        else:
+            fac = 0.8 * (h / h_old) * (err_old / (e * e)) ** (1.0 / 3.0)
+        fac = max(0.1, min(10.0, fac))
+        if rejected_last:
+            fac = min(fac, 1.0)
+        h_old = h
+        err_old = e
+        first = False
+        rejected_last = False
+        h *= fac
+
+
+# ---------------------------------------------------------------------------------------------
 # One member, whole schedule; the ensemble
 # ---------------------------------------------------------------------------------------------
 
@@ -664,6 +1003,10 @@ def _run(
             status, j = _rodas_segment(
                 rhs, jac, autonomous, t, t_stop, y, p, times, j, out, rtol, atol, budget, counts
             )
+        elif method == RKC:
+            status, j = _rkc_segment(
+                rhs, jac, t, t_stop, y, p, times, j, out, rtol, atol, budget, counts
+            )
         else:
             status, j = _dopri_segment(
                 rhs, t, t_stop, y, p, times, j, out, rtol, atol, budget, counts
@@ -696,7 +1039,10 @@ def _member(
     out: NDArray[np.float64],
     counts: NDArray[np.int64],
 ) -> int:  # pragma: no cover (compiled)
-    """One member; ``AUTO`` tries DOPRI5 within ``explicit_steps`` steps, else RODAS4."""
+    """One member; ``AUTO`` tries DOPRI5 within ``explicit_steps`` steps, else RODAS4.
+
+    ``counts[4]`` is set to 1 for a member redone with RODAS4.
+    """
     if method != AUTO:
         return _run(
             rhs,
@@ -734,6 +1080,7 @@ def _member(
     )
     if status == OK:
         return status
+    counts[4] = 1
     return _run(
         rhs,
         jac,
@@ -821,7 +1168,10 @@ class Solution:
         Per member: 0 done, 1 ran out of steps (``max_steps``), 2 step size underflow.
     steps, rejected, evaluations, jacobians
         Per member: accepted+rejected steps, rejected steps, right-hand-side evaluations and
-        Jacobian evaluations.
+        Jacobian evaluations (RODAS4's, and RKC's for its spectral radius), over all methods
+        the member went through.
+    fallback
+        Per member: redone with RODAS4 (``method="auto"`` only).
     """
 
     states: NDArray[np.float64]
@@ -830,6 +1180,7 @@ class Solution:
     rejected: NDArray[np.int64]
     evaluations: NDArray[np.int64]
     jacobians: NDArray[np.int64]
+    fallback: NDArray[np.bool_]
 
 
 def _matrix(
@@ -949,7 +1300,7 @@ def solve(
     r, a = _tolerance(rtol, "rtol"), _tolerance(atol, "atol")
     compiled = compile_model(spec)
     out = np.empty((n_members, grid.size, compiled.n_species), dtype=np.float64)
-    counts = np.zeros((n_members, 4), dtype=np.int64)
+    counts = np.zeros((n_members, 5), dtype=np.int64)
     status = np.zeros(n_members, dtype=np.int64)
     threads = numba.get_num_threads()
     numba.set_num_threads(threads if parallel else 1)  # thread-local: callers' threads are safe
@@ -984,6 +1335,7 @@ def solve(
         rejected=counts[:, 1],
         evaluations=counts[:, 2],
         jacobians=counts[:, 3],
+        fallback=counts[:, 4] > 0,
     )
 
 
@@ -1024,8 +1376,9 @@ def simulate(
         Relative and absolute local error tolerances.
     method
         ``"auto"`` (default): DOPRI5, and for a member that needs more than
-        ``explicit_steps`` steps (a stiff one), RODAS4 from the start; ``"dopri5"`` or
-        ``"rodas"`` to force one.
+        ``explicit_steps`` steps (a stiff one), RODAS4 from the start; ``"dopri5"``,
+        ``"rodas"`` or ``"rkc"`` (Runge-Kutta-Chebyshev, order 2, stabilised explicit) to force
+        one.
     max_steps
         Steps allowed per member and method; a member that needs more is NaN from there on.
     explicit_steps
