@@ -6,6 +6,8 @@
   and driven by therapy strategies resolved through the evidence base (:func:`load_strategy`,
   :func:`simulate_strategies`).
 - The seed's claims are executable scenarios (:func:`evaluate_claims`).
+- Exact stochastic single-cell ensembles of mass-action SBML models (:func:`simulate_ssa`), with
+  Passos et al. 2010's escape-from-arrest experiment (:func:`passos_escape`).
 """
 
 from __future__ import annotations
@@ -24,6 +26,15 @@ from senox.model._simulate import (
     simulate_strategies,
 )
 from senox.model._spec import Dose, ModelSpec, load_model, read_model
+from senox.model._ssa import (
+    EscapeArm,
+    EscapeExperiment,
+    SSAModel,
+    compile_sbml,
+    passos_escape,
+    simulate_ssa,
+    wilson_interval,
+)
 from senox.model._strategy import (
     ACTIONS,
     Strategy,
@@ -40,25 +51,32 @@ __all__ = [
     "SASP_DEPENDENT_IMMUNITY",
     "STATE_SPECIES",
     "Dose",
+    "EscapeArm",
+    "EscapeExperiment",
     "ModelSpec",
+    "SSAModel",
     "SimulationResult",
     "Strategy",
     "agent_actions",
     "builtin_strategies",
+    "compile_sbml",
     "evaluate_claims",
     "initial_from_fractions",
     "load_model",
     "load_strategies",
     "load_strategy",
     "parse_duration",
+    "passos_escape",
     "rank_strategies",
     "read_model",
     "relapse_free",
     "run_sbml",
     "sample_cohort",
     "simulate",
+    "simulate_ssa",
     "simulate_strategies",
     "time_unit_seconds",
     "to_antimony",
     "to_sbml",
+    "wilson_interval",
 ]
