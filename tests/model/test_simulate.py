@@ -31,7 +31,8 @@ def shipped() -> pd.DataFrame:
 def test_states_stay_non_negative(shipped: pd.DataFrame) -> None:
     values = shipped[SPEC.species_names].to_numpy()
     assert np.isfinite(values).all()
-    assert values.min() > -1e-9
+    # non-negative to within the integration tolerance (atol 1e-9; dense output between steps)
+    assert values.min() > -1e-8
 
 
 def test_exposure_is_the_analytic_superposition_of_boluses(shipped: pd.DataFrame) -> None:

@@ -26,17 +26,13 @@ Integrators:
     power iteration on the exact Jacobian (refreshed every 25 steps and after a rejection).
     Standard error estimate, predictive step control, cubic Hermite dense output. For problems
     with real, widely spread eigenvalues where second order is enough. Not the default: on
-    ``redox_senescence`` (eigenvalues only down to about -10 per day) its order, not
-    stability, sets the steps (about 2 stages per step from rtol 1e-6 down), and its global
-    error grows like ``rtol^(2/3)``: to be as accurate as roadrunner at rtol 1e-6 it needs
-    rtol 1e-7 and ~10,500 right-hand-side evaluations per member, DOPRI5 rtol 1e-5 and
-    ~3,600, 3.7x the throughput (``benchmarks/results/ensemble.md``).
+    ``redox_senescence`` its order, not stability, sets the steps (about 2 stages per step),
+    and its global error grows like ``rtol^(2/3)``, so DOPRI5 is faster at matched accuracy
+    (``benchmarks/results/ensemble.md``).
 ``"auto"`` (default)
     DOPRI5; a member that needs more than ``explicit_steps`` steps (a stiff one) is redone
-    from the start with RODAS4. Measured on ``redox_senescence`` (365 days, 4 doses, rtol
-    1e-6): the fastest turnover (ROS, ``k_R * G`` ~ 5 per day) caps explicit steps near 0.6
-    day, ~670 steps per member-year, and DOPRI5 still beats RODAS4 (~410 steps, each dearer)
-    by ~2x; members far stiffer than that are what the fallback is for.
+    from the start with RODAS4, which is what members far stiffer than the shipped model are
+    for (``benchmarks/results/ensemble.md`` has the methods side by side).
 
 All report states at the output times by dense output (output times do not shorten steps),
 stop exactly at each dose time and apply the bolus there: the state reported at an output

@@ -181,11 +181,43 @@ def _outcomes(
     }
 
 
+#: Derived quantities of the model written beside the species in trajectory tables.
+DERIVED = ("R",)
+
+_NUMPY = {"exp": np.exp, "log": np.log, "sqrt": np.sqrt, "pow": np.power}
+
+
+def derived_values(
+    spec: ModelSpec,
+    time: NDArray[np.float64],
+    states: NDArray[np.float64],
+    parameters: NDArray[np.float64],
+) -> dict[str, NDArray[np.float64]]:
+    """Every derived quantity (assignment) of the model along trajectories.
+
+    ``states`` is (members × times × species) and ``parameters`` (members × parameters); each
+    result is (members × times). The expressions are the model file's own, checked when it was
+    read (numbers, names, arithmetic, exp/log/sqrt/pow only), evaluated with numpy.
+    """
+    scope: dict[str, object] = {"__builtins__": {}, **_NUMPY, "time": time[None, :]}
+    scope.update({s: states[:, :, i] for i, s in enumerate(spec.species_names)})
+    scope.update({p: parameters[:, i, None] for i, p in enumerate(spec.parameter_names)})
+    shape = states.shape[:2]
+    out: dict[str, NDArray[np.float64]] = {}
+    with np.errstate(divide="ignore", invalid="ignore"):
+        for assignment in spec.assignments:
+            value = eval(assignment.expression, scope)  # a checked model expression
+            scope[assignment.name] = value
+            out[assignment.name] = np.broadcast_to(np.asarray(value, dtype=np.float64), shape)
+    return out
+
+
 def _trajectory_frame(
     spec: ModelSpec,
     name: str,
     time: NDArray[np.float64],
     states: NDArray[np.float64],
+    params: NDArray[np.float64],
     keep: NDArray[np.bool_],
 ) -> pd.DataFrame:
     n, t = states.shape[0], int(keep.sum())
@@ -194,6 +226,10 @@ def _trajectory_frame(
     frame.insert(0, "time_days", np.tile(time[keep], n))
     frame.insert(0, "patient", np.repeat(np.arange(n), t))
     frame.insert(0, "strategy", name)
+    derived = derived_values(spec, time, states, params)
+    for column in DERIVED:
+        if column in derived:
+            frame[column] = derived[column][:, keep].reshape(n * t)
     index = {s: i for i, s in enumerate(spec.species_names)}
     frame["burden"] = kept[:, [index[s] for s in BURDEN]].sum(axis=1)
     frame["sasp"] = kept[:, index["A_nfkb"]] + kept[:, index["A_p53"]]
@@ -301,7 +337,7 @@ def simulate_strategies(
     with progress_bar(len(strategies), show=progress, label="simulating strategies") as advance:
         for strategy in strategies:
             states = _run_members(spec, grid, params, y0, strategy, scheduler)
-            frames.append(_trajectory_frame(spec, strategy.name, grid, states, keep))
+            frames.append(_trajectory_frame(spec, strategy.name, grid, states, params, keep))
             outcome = pd.DataFrame(_outcomes(spec, grid, states))
             outcome.insert(0, "patient", np.arange(len(params)))
             outcome.insert(0, "strategy", strategy.name)

@@ -30,7 +30,7 @@ from senox.model import (
     simulate_strategies,
 )
 from senox.model._strategy import DoseRule, Strategy
-from senox.report import ReportContext, write_report
+from senox.report import ReportContext, render_report
 from senox.score import score_programs
 from senox.states import call_states, state_fractions
 from senox.vulnerabilities import find_vulnerabilities
@@ -296,6 +296,7 @@ def run_pipeline(
             methods=_methods(options, initial, strategies),
             timings=steps.timings,
         )
+        html = render_report(context)
     record = {
         "inputs": {"input": options.input or description, **_options_record(options)},
         "versions": _versions(),
@@ -304,7 +305,7 @@ def run_pipeline(
         "outputs": list(OUTPUTS),
     }
     with atomic_dir(out, force=force) as tmp:
-        write_report(context, tmp / "report.html")
+        (tmp / "report.html").write_text(html, encoding="utf-8")
         _tables(tmp, adata, vulnerabilities, ranked)
         (tmp / "run.json").write_text(json.dumps(record, indent=1, default=str) + "\n")
     return record
