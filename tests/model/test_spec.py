@@ -75,6 +75,7 @@ def test_toy_model_parses() -> None:
         ('rate = "k * twice"', 'rate = "k * Y"', "unknown name(s) Y"),
         ('rate = "k * twice"', 'rate = "__import__(1)"', "is not allowed"),
         ('rate = "k * twice"', 'rate = "k *"', "is not valid"),
+        ('rate = "k * twice"', "rate = \"k * 'a'\"", "is not a number"),
         ("value = 0.5", "value = 5.0", "outside its range"),
         ('source = "rationale: a toy"', 'source = ""', "field 'source' is empty"),
         ("change = { X = -1 }", "change = { Z = -1 }", "not species"),

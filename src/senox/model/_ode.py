@@ -432,6 +432,44 @@ def _sparse_solve(
 
 
 @numba.njit(nogil=True, error_model="numpy", cache=True)
+def _hermite_output(
+    times: NDArray[np.float64],
+    j: int,
+    t_stop: float,
+    t: float,
+    t_new: float,
+    y: NDArray[np.float64],
+    f0: NDArray[np.float64],
+    y1: NDArray[np.float64],
+    f1: NDArray[np.float64],
+    atol: float,
+    out: NDArray[np.float64],
+) -> int:  # pragma: no cover (compiled)
+    """Cubic Hermite dense output of a step ``t → t_new`` from values and slopes at both ends.
+
+    Fills ``out`` for the output times from index ``j`` inside the step and returns the next
+    index; round-off negatives within ``atol`` are reported as 0.
+    """
+    n, nt, h = y.size, times.size, t_new - t
+    while j < nt and times[j] < t_stop and times[j] <= t_new:
+        if times[j] == t_new:
+            for i in range(n):
+                out[j, i] = y1[i]
+        else:
+            u = (times[j] - t) / h
+            u1 = 1.0 - u
+            h00 = (1.0 + 2.0 * u) * u1 * u1
+            h10 = u * u1 * u1 * h
+            h01 = u * u * (3.0 - 2.0 * u)
+            h11 = -u * u * u1 * h
+            for i in range(n):
+                x = h00 * y[i] + h10 * f0[i] + h01 * y1[i] + h11 * f1[i]
+                out[j, i] = x if x >= 0.0 else (0.0 if x >= -atol else x)
+        j += 1
+    return j
+
+
+@numba.njit(nogil=True, error_model="numpy", cache=True)
 def _rodas_segment(
     rhs: Any,
     jac: Any,
@@ -463,7 +501,6 @@ def _rodas_segment(
     ptr = np.empty(2 * n + 2, dtype=np.int64)
     idx = np.empty(n * n, dtype=np.int64)
     val = np.empty(n * n)
-    nt = times.shape[0]
     _call(rhs, t, y, p, f0)
     h = _first_step(rhs, t, y, f0, p, t_stop - t, 3, rtol, atol, w, fx)
     counts[2] += 2
@@ -584,21 +621,7 @@ def _rodas_segment(
                 y1[i] = 0.0
         _call(rhs, t_new, y1, p, fx)
         counts[2] += 1
-        while j < nt and times[j] < t_stop and times[j] <= t_new:
-            if times[j] == t_new:
-                for i in range(n):
-                    out[j, i] = y1[i]
-            else:
-                s = (times[j] - t) / h
-                s1 = 1.0 - s
-                h00 = (1.0 + 2.0 * s) * s1 * s1
-                h10 = s * s1 * s1 * h
-                h01 = s * s * (3.0 - 2.0 * s)
-                h11 = -s * s * s1 * h
-                for i in range(n):
-                    v = h00 * y[i] + h10 * f0[i] + h01 * y1[i] + h11 * fx[i]
-                    out[j, i] = v if v >= 0.0 else (0.0 if v >= -atol else v)
-            j += 1
+        j = _hermite_output(times, j, t_stop, t, t_new, y, f0, y1, fx, atol, out)
         for i in range(n):
             y[i] = y1[i]
             f0[i] = fx[i]
@@ -820,7 +843,6 @@ def _rkc_segment(
     betas = np.zeros(RKC_STAGES + 1)
     beta_max = _rkc_beta(RKC_STAGES)
     betas[RKC_STAGES] = beta_max
-    nt = times.shape[0]
     _call(rhs, t, y, p, f0)
     rho = _spectral_radius(jac, t, y, p, jm, nonzero, v, fj, _RKC_FIRST_ITERATIONS)
     counts[3] += 1
@@ -908,21 +930,7 @@ def _rkc_segment(
             _call(rhs, t_new, y1, p, f1)
             counts[2] += 1
         # cubic Hermite dense output from the values and slopes at both ends
-        while j < nt and times[j] < t_stop and times[j] <= t_new:
-            if times[j] == t_new:
-                for i in range(n):
-                    out[j, i] = y1[i]
-            else:
-                u = (times[j] - t) / h
-                u1 = 1.0 - u
-                h00 = (1.0 + 2.0 * u) * u1 * u1
-                h10 = u * u1 * u1 * h
-                h01 = u * u * (3.0 - 2.0 * u)
-                h11 = -u * u * u1 * h
-                for i in range(n):
-                    x = h00 * y[i] + h10 * f0[i] + h01 * y1[i] + h11 * f1[i]
-                    out[j, i] = x if x >= 0.0 else (0.0 if x >= -atol else x)
-            j += 1
+        j = _hermite_output(times, j, t_stop, t, t_new, y, f0, y1, f1, atol, out)
         for i in range(n):
             y[i] = y1[i]
             f0[i] = f1[i]

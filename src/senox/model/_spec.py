@@ -175,6 +175,11 @@ def _check_expression(where: str, expression: str, known: set[str]) -> None:
                 "and exp, log, sqrt, pow"
             )
             raise InputError(msg)
+        if isinstance(node, ast.Constant) and (
+            isinstance(node.value, bool) or not isinstance(node.value, int | float)
+        ):
+            msg = f"{where}: constant {node.value!r} is not a number; expressions hold numbers only"
+            raise InputError(msg)
         if isinstance(node, ast.Call):
             name = node.func.id if isinstance(node.func, ast.Name) else ""
             if FUNCTIONS.get(name) != len(node.args) or node.keywords:

@@ -36,7 +36,7 @@ from senox.states import call_states, state_fractions
 from senox.vulnerabilities import find_vulnerabilities
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterator
+    from collections.abc import Iterator
 
     from anndata import AnnData
     from numpy.typing import NDArray
@@ -146,7 +146,7 @@ def embedding(adata: AnnData, n_genes: int = 2000) -> NDArray[np.float64]:
     return np.asarray(u[:, :2] * s[:2], dtype=np.float64)
 
 
-def _states_table(adata: AnnData) -> pd.DataFrame:
+def _states_table(adata: AnnData, scores: pd.DataFrame) -> pd.DataFrame:
     columns = {
         "senox_state": "state",
         "senox_confidence": "confidence",
@@ -155,7 +155,6 @@ def _states_table(adata: AnnData) -> pd.DataFrame:
     }
     table = adata.obs[list(columns)].rename(columns=columns)
     table["state"] = table["state"].astype(str)
-    scores = pd.DataFrame(adata.obsm["senox_scores"], index=adata.obs_names)
     return pd.DataFrame(pd.concat([table, scores], axis=1))
 
 
@@ -261,6 +260,8 @@ def run_pipeline(
     with steps.step("calling states"):
         call_states(adata, reference=options.reference, method=options.method)
         by_group, seeded = _fractions(adata, options)
+        scores = pd.DataFrame(adata.obsm["senox_scores"], index=adata.obs_names)
+        states = _states_table(adata, scores)
     with steps.step("finding vulnerabilities"):
         vulnerabilities = find_vulnerabilities(adata)
     with steps.step("simulating strategies"):
@@ -280,10 +281,10 @@ def run_pipeline(
             data_kind=kind,  # type: ignore[arg-type]
             qc_per_obs=_qc(adata),
             program_coverage=_coverage(adata),
-            scores=pd.DataFrame(adata.obsm["senox_scores"], index=adata.obs_names),
+            scores=scores,
             groups=adata.obs[options.groupby].astype(str) if options.groupby else None,
             group_label=options.groupby or "group",
-            states=_states_table(adata),
+            states=states,
             embedding=embedding(adata) if kind == "single-cell" else None,
             embedding_name="PCA",
             state_fractions=by_group,
@@ -306,27 +307,22 @@ def run_pipeline(
     }
     with atomic_dir(out, force=force) as tmp:
         (tmp / "report.html").write_text(html, encoding="utf-8")
-        _tables(tmp, adata, vulnerabilities, ranked)
+        _write_tables(
+            tmp,
+            {
+                "scores.tsv": scores.rename_axis("obs").reset_index(),
+                "states.tsv": states.rename_axis("obs").reset_index(),
+                "vulnerabilities.tsv": vulnerabilities,
+                "strategies.tsv": ranked,
+            },
+        )
         (tmp / "run.json").write_text(json.dumps(record, indent=1, default=str) + "\n")
     return record
 
 
-def _tables(
-    folder: Path, adata: AnnData, vulnerabilities: pd.DataFrame, ranked: pd.DataFrame
-) -> None:
-    write = _tsv_writer(folder)
-    scores = pd.DataFrame(adata.obsm["senox_scores"], index=adata.obs_names)
-    write("scores.tsv", scores.rename_axis("obs").reset_index())
-    write("states.tsv", _states_table(adata).rename_axis("obs").reset_index())
-    write("vulnerabilities.tsv", vulnerabilities)
-    write("strategies.tsv", ranked)
-
-
-def _tsv_writer(folder: Path) -> Callable[[str, pd.DataFrame], None]:
-    def write(name: str, frame: pd.DataFrame) -> None:
+def _write_tables(folder: Path, tables: dict[str, pd.DataFrame]) -> None:
+    for name, frame in tables.items():
         frame.to_csv(folder / name, sep="\t", index=False, float_format="%.6g")
-
-    return write
 
 
 def _options_record(options: RunOptions) -> dict[str, Any]:
