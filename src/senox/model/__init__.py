@@ -7,7 +7,9 @@
   :func:`simulate_strategies`).
 - The seed's claims are executable scenarios (:func:`evaluate_claims`).
 - Exact stochastic single-cell ensembles of mass-action SBML models (:func:`simulate_ssa`), with
-  Passos et al. 2010's escape-from-arrest experiment (:func:`passos_escape`).
+  Passos et al. 2010's escape-from-arrest experiment (:func:`passos_escape`), and the slow-scale
+  approximation that replaces fast reversible conversions by their equilibrium law
+  (:func:`slow_scale`).
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from senox.model._simulate import (
     sample_cohort,
     simulate_strategies,
 )
+from senox.model._slowscale import PASSOS_FAST_PAIRS, slow_scale
 from senox.model._spec import Dose, ModelSpec, load_model, read_model
 from senox.model._ssa import (
     EscapeArm,
@@ -47,6 +50,7 @@ from senox.model._strategy import (
 __all__ = [
     "ACTIONS",
     "CLAIMS",
+    "PASSOS_FAST_PAIRS",
     "PUBLISHED",
     "SASP_DEPENDENT_IMMUNITY",
     "STATE_SPECIES",
@@ -75,6 +79,7 @@ __all__ = [
     "simulate",
     "simulate_ssa",
     "simulate_strategies",
+    "slow_scale",
     "time_unit_seconds",
     "to_antimony",
     "to_sbml",

@@ -33,6 +33,10 @@ Semantics
 Anything else in a model (rules, initial assignments, delays, non-mass-action laws, species- or
 state-dependent triggers) is refused with a one-line :class:`senox._errors.InputError`.
 
+:func:`senox.model.slow_scale` turns a compiled model into a slow-scale one (fast reversible
+conversions replaced by their equilibrium law; an approximation, see
+:mod:`senox.model._slowscale`) that the same kernel runs.
+
 Public functions: :func:`compile_sbml`, :func:`simulate_ssa` (an ensemble on a time grid),
 :func:`passos_escape` (Passos et al. 2010's escape-from-arrest experiment, both arms) and
 :func:`wilson_interval`.
@@ -134,9 +138,25 @@ class SSAModel:
     ev_kind: NDArray[np.int64]
     ev_idx: NDArray[np.int64]
     ev_val: NDArray[np.float64]
+    #: propensity of reaction r is also multiplied by share[g1[r]] * share[g2[r]], where
+    #: share[0] = 1 and share[1] = 0, and pair j of a slow-scale reduction puts 1 - p_j and p_j
+    #: at 2 + 2j and 3 + 2j (see :mod:`senox.model._slowscale`); all 0 in an exact model
+    g1: NDArray[np.int64]
+    g2: NDArray[np.int64]
     variable_parameters: frozenset[str] = field(default_factory=frozenset)
     #: how many of ``parameters`` are global parameters (the rest are compartments)
     n_globals: int = 0
+    #: slow-scale reduction, pair j: species X (whose slot holds the pair's total) and Y, the
+    #: catalysts of the forward and backward reactions (index n_species: none), those reactions,
+    #: and the reactions whose changes move a catalyst; empty in an exact model
+    fast_pairs: tuple[tuple[str, str], ...] = ()
+    fast_x: NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, np.int64))
+    fast_y: NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, np.int64))
+    fast_cf: NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, np.int64))
+    fast_cb: NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, np.int64))
+    fast_rf: NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, np.int64))
+    fast_rb: NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, np.int64))
+    moves_catalyst: NDArray[np.bool_] = field(default_factory=lambda: np.zeros(0, np.bool_))
 
     def index(self, names: Sequence[str] | None) -> NDArray[np.int64]:
         """Species indexes of ``names`` (all species when None)."""
@@ -533,6 +553,23 @@ class _Compiler:
         return names, times, assignments, frozenset(targets_p & set(self.p_index))
 
 
+def dependency_graph(
+    uses: Sequence[set[int]], changes: Sequence[Mapping[int, float] | set[int]]
+) -> tuple[list[int], list[int]]:
+    """CSR lists of the reactions whose propensity each reaction's firing changes.
+
+    ``uses[d]``: the species reaction ``d``'s propensity reads; ``changes[r]``: the species
+    reaction ``r`` changes.
+    """
+    dep_ptr: list[int] = [0]
+    dep_idx: list[int] = []
+    for change in changes:
+        touched = set(change)
+        dep_idx.extend(d for d, used in enumerate(uses) if used & touched)
+        dep_ptr.append(len(dep_idx))
+    return dep_ptr, dep_idx
+
+
 def compile_sbml(model: str | Path) -> SSAModel:
     """Compile a mass-action SBML model for :func:`simulate_ssa`.
 
@@ -622,13 +659,7 @@ def compile_sbml(model: str | Path) -> SSAModel:
             ch_s.append(s)
             ch_d.append(d)
         ch_ptr.append(len(ch_s))
-    uses = [set(p.species) for p in products]
-    dep_ptr: list[int] = [0]
-    dep_idx: list[int] = []
-    for change in changes:
-        touched = set(change)
-        dep_idx.extend(d for d in range(n_r) if uses[d] & touched)
-        dep_ptr.append(len(dep_idx))
+    dep_ptr, dep_idx = dependency_graph([set(p.species) for p in products], changes)
     order = sorted(range(len(ev_names)), key=lambda i: ev_times[i])  # stable: document order
     ev_ptr, ev_kind, ev_idx, ev_val = [0], [], [], []
     for i in order:
@@ -671,8 +702,11 @@ def compile_sbml(model: str | Path) -> SSAModel:
         ev_kind=ints(ev_kind),
         ev_idx=ints(ev_idx),
         ev_val=np.array(ev_val, dtype=np.float64),
+        g1=np.zeros(n_r, dtype=np.int64),
+        g2=np.zeros(n_r, dtype=np.int64),
         variable_parameters=variable,
         n_globals=sbml_model.getNumParameters(),
+        moves_catalyst=np.zeros(n_r, dtype=np.bool_),
     )
 
 
@@ -691,9 +725,15 @@ def _general_propensity(
     nf: NDArray[np.int64],
     fs: NDArray[np.int64],
     fn: NDArray[np.int64],
+    share: NDArray[np.float64],
+    g1: NDArray[np.int64],
+    g2: NDArray[np.int64],
 ) -> float:  # pragma: no cover (compiled)
-    """Any mass-action law: rate constant times falling factorials of the species counts."""
-    value = float(k[r])
+    """Any mass-action law: rate constant times falling factorials of the species counts.
+
+    Also times the reaction's slow-scale shares (1 in an exact model).
+    """
+    value = float(k[r] * share[g1[r]] * share[g2[r]])
     for j in range(nf[r]):
         count = x[fs[r, j]]
         for m in range(fn[r, j]):
@@ -730,16 +770,123 @@ def _all_propensities(
     nf: NDArray[np.int64],
     fs: NDArray[np.int64],
     fn: NDArray[np.int64],
+    share: NDArray[np.float64],
+    g1: NDArray[np.int64],
+    g2: NDArray[np.int64],
 ) -> float:  # pragma: no cover (compiled)
     total = 0.0
     for i in range(a.shape[0]):
         r = order[i]
         if gen[r]:
-            a[i] = _general_propensity(r, x, k, nf, fs, fn)
+            a[i] = _general_propensity(r, x, k, nf, fs, fn, share, g1, g2)
         else:
             a[i] = k[r] * x[f1[r]] * (x[f2[r]] - dd[r])
         total += a[i]
     return total
+
+
+@numba.njit(cache=True, nogil=True)
+def _shares(
+    x: NDArray[np.float64],
+    k: NDArray[np.float64],
+    share: NDArray[np.float64],
+    fast_cf: NDArray[np.int64],
+    fast_cb: NDArray[np.int64],
+    fast_rf: NDArray[np.int64],
+    fast_rb: NDArray[np.int64],
+) -> None:  # pragma: no cover (compiled)
+    """Equilibrium shares of the fast pairs: p_j = forward / (forward + backward) per molecule.
+
+    A pair whose reactions both stand still (no catalyst, or rate 0) counts as all X.
+    """
+    for j in range(fast_rf.shape[0]):
+        forward = k[fast_rf[j]] * x[fast_cf[j]]
+        backward = k[fast_rb[j]] * x[fast_cb[j]]
+        p = forward / (forward + backward) if forward + backward > 0.0 else 0.0
+        share[2 + 2 * j] = 1.0 - p
+        share[3 + 2 * j] = p
+
+
+@numba.njit(cache=True, nogil=True)
+def _uniform(st: NDArray[np.uint64]) -> float:  # pragma: no cover (compiled)
+    """A xoshiro256+ draw in (0, 1] from the state ``st`` (updated in place)."""
+    draw = st[0] + st[3]
+    shifted = st[1] << np.uint64(17)
+    st[2] ^= st[0]
+    st[3] ^= st[1]
+    st[1] ^= st[2]
+    st[0] ^= st[3]
+    st[2] ^= shifted
+    st[3] = (st[3] << np.uint64(45)) | (st[3] >> np.uint64(19))
+    return float((draw >> np.uint64(11)) + np.uint64(1)) * _U53
+
+
+@numba.njit(cache=True, nogil=True)
+def _binomial(n: float, p: float, st: NDArray[np.uint64]) -> float:  # pragma: no cover
+    """A Binomial(n, p) draw by inversion, searching outward from the mode.
+
+    The outcomes are visited in a fixed order (the more probable neighbour first), which keeps
+    the inversion exact and costs about one step per standard deviation.
+    """
+    if p <= 0.0 or n <= 0.0:
+        return 0.0
+    if p >= 1.0:
+        return n
+    mode = min(math.floor((n + 1.0) * p), n)
+    pmf = math.exp(
+        math.lgamma(n + 1.0) - math.lgamma(mode + 1.0) - math.lgamma(n - mode + 1.0)
+        + mode * math.log(p) + (n - mode) * math.log1p(-p)
+    )  # fmt: skip
+    odds = p / (1.0 - p)
+    u = _uniform(st) - pmf
+    lo, hi, p_lo, p_hi = mode, mode, pmf, pmf
+    while u > 0.0:
+        down = p_lo * lo / ((n - lo + 1.0) * odds) if lo > 0.0 else 0.0
+        up = p_hi * (n - hi) / (hi + 1.0) * odds if hi < n else 0.0
+        if down == 0.0 and up == 0.0:
+            break  # rounding: the probabilities summed to just under u
+        if down >= up:
+            lo -= 1.0
+            p_lo = down
+            u -= down
+            if u <= 0.0:
+                return lo
+        else:
+            hi += 1.0
+            p_hi = up
+            u -= up
+            if u <= 0.0:
+                return hi
+    return mode
+
+
+@numba.njit(cache=True, nogil=True)
+def _record(
+    x: NDArray[np.float64],
+    row: NDArray[np.float64],
+    rec_sp: NDArray[np.int64],
+    rec_pair: NDArray[np.int64],
+    rec_y: NDArray[np.bool_],
+    share: NDArray[np.float64],
+    fast_x: NDArray[np.int64],
+    aux: NDArray[np.uint64],
+    y_draw: NDArray[np.float64],
+) -> None:  # pragma: no cover (compiled)
+    """Write the recorded species into ``row``.
+
+    A species of a fast pair is drawn from the pair's equilibrium law given its total, Y ~
+    Binomial(total, p), once per pair and recording time, so that X + Y equals the total.
+    """
+    y_draw[:] = -1.0
+    for q in range(rec_sp.shape[0]):
+        j = rec_pair[q]
+        if j < 0:
+            row[q] = x[rec_sp[q]]
+            continue
+        total = x[fast_x[j]]
+        if y_draw[j] < 0.0:
+            y_draw[j] = _binomial(total, share[3 + 2 * j], aux)
+        row[q] = y_draw[j] if rec_y[q] else total - y_draw[j]
 
 
 @numba.njit(cache=True, nogil=True)
@@ -802,8 +949,18 @@ def _run_cell(
     ev_kind: NDArray[np.int64],
     ev_idx: NDArray[np.int64],
     ev_val: NDArray[np.float64],
+    g1: NDArray[np.int64],
+    g2: NDArray[np.int64],
+    fast_x: NDArray[np.int64],
+    fast_cf: NDArray[np.int64],
+    fast_cb: NDArray[np.int64],
+    fast_rf: NDArray[np.int64],
+    fast_rb: NDArray[np.int64],
+    moves_catalyst: NDArray[np.bool_],
     rec_t: NDArray[np.float64],
     rec_sp: NDArray[np.int64],
+    rec_pair: NDArray[np.int64],
+    rec_y: NDArray[np.bool_],
     out: NDArray[np.float64],
     watch: NDArray[np.float64],
     watch_sp: int,
@@ -812,7 +969,8 @@ def _run_cell(
     """Advance one cell from ``t0`` to ``t_end``; return the number of reactions fired.
 
     ``x_io``, ``par``, ``rng`` and ``order`` are updated in place, so a later call continues the
-    same trajectory. Events with ``t0 <= T < t_end`` fire (and ``T == t_end`` when
+    same trajectory; ``rng`` holds two xoshiro256+ states: reactions (0-3) and the draws of
+    recorded fast species (4-7). Events with ``t0 <= T < t_end`` fire (and ``T == t_end`` when
     ``include_end``). ``out[i]`` receives the recorded species at ``rec_t[i]``. The species
     ``watch_sp`` (when >= 0) is followed as :func:`_watch_segment` describes.
     """
@@ -827,7 +985,12 @@ def _run_cell(
     for i in range(n_r):
         where[order[i]] = i
     _rates(par, k, coef, kp_ptr, kp_idx, kp_exp)
-    a0 = _all_propensities(x, k, a, order, f1, f2, dd, gen, nf, fs, fn)
+    share = np.empty(2 + 2 * fast_rf.shape[0])
+    share[0], share[1] = 1.0, 0.0
+    _shares(x, k, share, fast_cf, fast_cb, fast_rf, fast_rb)
+    a0 = _all_propensities(x, k, a, order, f1, f2, dd, gen, nf, fs, fn, share, g1, g2)
+    aux = rng[4:]  # the stream that draws recorded fast species (slow-scale models)
+    y_draw = np.empty(fast_rf.shape[0])
     w_hits = np.zeros(n_r, dtype=np.bool_)  # reactions that change the watched species
     if watch_sp >= 0:
         for r in range(n_r):
@@ -839,7 +1002,6 @@ def _run_cell(
     while ei < n_ev and ev_time[ei] < t0:
         ei += 1
     n_rec = rec_t.shape[0]
-    n_k = rec_sp.shape[0]
     ri = 0
     w_last = t0  # the watched species has held its value since w_last
     run_start = -1.0  # start of the current stretch below the threshold (-1: none)
@@ -865,8 +1027,7 @@ def _run_cell(
         if te <= tn and te < np.inf:
             # the event comes first: the waiting time is discarded (memoryless)
             while ri < n_rec and rec_t[ri] < te:
-                for q in range(n_k):
-                    out[ri, q] = x[rec_sp[q]]
+                _record(x, out[ri], rec_sp, rec_pair, rec_y, share, fast_x, aux, y_draw)
                 ri += 1
             if watch_sp >= 0:
                 run_start = _watch_segment(w_last, te, x[watch_sp], run_start, watch, wout)
@@ -880,7 +1041,8 @@ def _run_cell(
                 ei += 1
             t = te
             _rates(par, k, coef, kp_ptr, kp_idx, kp_exp)
-            a0 = _all_propensities(x, k, a, order, f1, f2, dd, gen, nf, fs, fn)
+            _shares(x, k, share, fast_cf, fast_cb, fast_rf, fast_rb)
+            a0 = _all_propensities(x, k, a, order, f1, f2, dd, gen, nf, fs, fn, share, g1, g2)
             continue
         if tn > t_end:
             break
@@ -926,8 +1088,7 @@ def _run_cell(
         a[pos] = a[ahead]
         a[ahead] = swap
         while ri < n_rec and rec_t[ri] < tn:
-            for q in range(n_k):
-                out[ri, q] = x[rec_sp[q]]
+            _record(x, out[ri], rec_sp, rec_pair, rec_y, share, fast_x, aux, y_draw)
             ri += 1
         if w_hits[rj]:
             run_start = _watch_segment(w_last, tn, x[watch_sp], run_start, watch, wout)
@@ -935,10 +1096,12 @@ def _run_cell(
         t = tn
         for q in range(ch_ptr[rj], ch_ptr[rj + 1]):
             x[ch_s[q]] += ch_d[q]
+        if moves_catalyst[rj]:
+            _shares(x, k, share, fast_cf, fast_cb, fast_rf, fast_rb)
         for q in range(dep_ptr[rj], dep_ptr[rj + 1]):
             d = dep_idx[q]
             if gen[d]:
-                new = _general_propensity(d, x, k, nf, fs, fn)
+                new = _general_propensity(d, x, k, nf, fs, fn, share, g1, g2)
             else:
                 new = k[d] * x[f1[d]] * (x[f2[d]] - dd[d])
             i = where[d]
@@ -953,8 +1116,7 @@ def _run_cell(
                 a0 += a[r]
     # the rest of the span at the final state
     while ri < n_rec and rec_t[ri] <= t_end:
-        for q in range(n_k):
-            out[ri, q] = x[rec_sp[q]]
+        _record(x, out[ri], rec_sp, rec_pair, rec_y, share, fast_x, aux, y_draw)
         ri += 1
     if watch_sp >= 0:
         _watch_segment(w_last, t_end, x[watch_sp], run_start, watch, wout)
@@ -993,8 +1155,18 @@ def _run_cells(
     ev_kind: NDArray[np.int64],
     ev_idx: NDArray[np.int64],
     ev_val: NDArray[np.float64],
+    g1: NDArray[np.int64],
+    g2: NDArray[np.int64],
+    fast_x: NDArray[np.int64],
+    fast_cf: NDArray[np.int64],
+    fast_cb: NDArray[np.int64],
+    fast_rf: NDArray[np.int64],
+    fast_rb: NDArray[np.int64],
+    moves_catalyst: NDArray[np.bool_],
     rec_t: NDArray[np.float64],
     rec_sp: NDArray[np.int64],
+    rec_pair: NDArray[np.int64],
+    rec_y: NDArray[np.bool_],
     outs: NDArray[np.float64],
     watch: NDArray[np.float64],
     watch_sp: int,
@@ -1007,8 +1179,9 @@ def _run_cells(
             xs[i], pars[i], rngs[i], orders[i], t0, t_end, include_end,
             coef, kp_ptr, kp_idx, kp_exp, f1, f2, dd, gen, nf, fs, fn,
             ch_ptr, ch_s, ch_d, dep_ptr, dep_idx,
-            ev_time, ev_ptr, ev_kind, ev_idx, ev_val, rec_t, rec_sp, outs[i], watch, watch_sp,
-            wouts[i],
+            ev_time, ev_ptr, ev_kind, ev_idx, ev_val,
+            g1, g2, fast_x, fast_cf, fast_cb, fast_rf, fast_rb, moves_catalyst,
+            rec_t, rec_sp, rec_pair, rec_y, outs[i], watch, watch_sp, wouts[i],
         )  # fmt: skip
 
 
@@ -1018,13 +1191,17 @@ def _run_cells(
 
 
 def _cell_streams(seed: int, first_cell: int, n_cells: int) -> NDArray[np.uint64]:
-    """xoshiro256+ states of cells ``first_cell ..``: child ``cell`` of SeedSequence(seed)."""
-    states = np.empty((n_cells, 4), dtype=np.uint64)
+    """Two xoshiro256+ states per cell ``first_cell ..``, from child ``cell`` of SeedSequence(seed).
+
+    The first four words (reactions) are the child's first four, whatever else is drawn.
+    """
+    states = np.empty((n_cells, 8), dtype=np.uint64)
     for i in range(n_cells):
         child = np.random.SeedSequence(seed, spawn_key=(first_cell + i,))
-        state = child.generate_state(4, np.uint64)
-        if not state.any():  # the one state xoshiro cannot leave
-            state[0] = np.uint64(1)
+        state = child.generate_state(8, np.uint64)
+        for half in (state[:4], state[4:]):
+            if not half.any():  # the one state xoshiro cannot leave
+                half[0] = np.uint64(1)
         states[i] = state
     return states
 
@@ -1089,6 +1266,9 @@ def _start(
     if (x != np.round(x)).any():
         msg = f"{model.source}: initial amounts must be whole numbers of molecules"
         raise InputError(msg)
+    # a slow-scale pair keeps its total in X's slot (see senox.model._slowscale)
+    x[:, model.fast_x] += x[:, model.fast_y]
+    x[:, model.fast_y] = 0.0
     used = set(model.kp_idx.tolist())
     for p in used:
         if not np.isfinite(par[:, p]).all():  # pragma: no cover (checked at compile time)
@@ -1103,6 +1283,19 @@ def _start(
         steps=np.zeros(n_cells, dtype=np.int64),
         t=0.0,
     )
+
+
+def _fast_recording(
+    model: SSAModel, rec_sp: NDArray[np.int64]
+) -> tuple[NDArray[np.int64], NDArray[np.bool_]]:
+    """Per recorded species: its slow-scale pair (-1: none) and whether it is the pair's Y."""
+    pair = np.full(rec_sp.shape[0], -1, dtype=np.int64)
+    is_y = np.zeros(rec_sp.shape[0], dtype=np.bool_)
+    for j, (sx, sy) in enumerate(zip(model.fast_x, model.fast_y, strict=True)):
+        pair[rec_sp == sx] = j
+        pair[rec_sp == sy] = j
+        is_y |= rec_sp == sy
+    return pair, is_y
 
 
 def _advance(
@@ -1126,6 +1319,16 @@ def _advance(
     """
     rec_t = np.zeros(0) if record_times is None else np.ascontiguousarray(record_times, float)
     rec_sp = np.zeros(0, np.int64) if record_species is None else record_species
+    rec_pair, rec_y = _fast_recording(model, rec_sp)
+    if (
+        watch_species >= 0
+        and (model.fast_x == watch_species).any() | (model.fast_y == watch_species).any()
+    ):
+        msg = (
+            f"{model.source}: species '{model.species[watch_species]}' is in a slow-scale fast "
+            "pair and cannot be watched; watch a slow species"
+        )
+        raise InputError(msg)
     n = state.x.shape[0]
     out = np.zeros((n, rec_t.shape[0], rec_sp.shape[0]))
     wout = np.zeros((n, 4))
@@ -1144,7 +1347,9 @@ def _advance(
             model.coef, model.kp_ptr, model.kp_idx, model.kp_exp,
             model.f1, model.f2, model.dd, model.gen, model.nf, model.fs, model.fn,
             model.ch_ptr, model.ch_s, model.ch_d, model.dep_ptr, model.dep_idx,
-            ev[0], ev[1], ev[2], ev[3], ev[4], rec_t, rec_sp, out,
+            ev[0], ev[1], ev[2], ev[3], ev[4], model.g1, model.g2,
+            model.fast_x, model.fast_cf, model.fast_cb, model.fast_rf, model.fast_rb,
+            model.moves_catalyst, rec_t, rec_sp, rec_pair, rec_y, out,
             np.array(watch, dtype=np.float64), int(watch_species), wout, state.steps,
         )  # fmt: skip
     finally:
@@ -1376,7 +1581,8 @@ def passos_escape(
     n_threads
         Threads to run cells on.
     model
-        The Passos 2010 SBML (default: the shipped copy).
+        The Passos 2010 SBML (default: the shipped copy), or a compiled model, e.g. its
+        slow-scale reduction ``slow_scale(compile_sbml("passos2010"), PASSOS_FAST_PAIRS)``.
 
     Returns
     -------
