@@ -131,11 +131,11 @@ def test_bad_pairs_are_refused(tmp_path, pairs, match):
 
 def test_what_the_reduction_cannot_average_is_refused(tmp_path):
     base = {"X": 5.0, "Y": 0.0, "C": 1.0}
-    cycle = [
+    cycle: list[tuple[str, dict[str, int], dict[str, int], str]] = [
         ("phos", {"X": 1, "C": 1}, {"Y": 1, "C": 1}, "kf * X * C"),
         ("dephos", {"Y": 1}, {"X": 1}, "kb * Y"),
     ]
-    cases = {
+    cases: dict[str, list[tuple[str, dict[str, int], dict[str, int], str]]] = {
         "not first order": [("dimer", {"X": 2}, {}, "k * X * X")],
         "not first order in the species of one fast pair": [
             ("both", {"X": 1, "Y": 1}, {}, "k * X * Y")
