@@ -2,6 +2,8 @@
 
 Uncertainty: stratified bootstrap resamples (class sizes fixed), percentile intervals,
 DeLong's test for two correlated AUROCs, and the false-positive rate at a given sensitivity.
+Depth matching: quantile strata of a covariate (e.g. detected genes) and the AUROC over the
+(positive, negative) pairs within a stratum, with its bootstrap.
 """
 
 from __future__ import annotations
@@ -181,3 +183,123 @@ def fpr_at_sensitivity(
     k = max(1, int(np.ceil(sensitivity * positives.size - 1e-9)))
     threshold = float(positives[k - 1])
     return threshold, float((s[y] >= threshold).mean()), float((s[~y] >= threshold).mean())
+
+
+# --------------------------------------------------------------------------- depth matching
+
+
+def quantile_strata(values: np.ndarray, n_bins: int) -> np.ndarray:
+    """Stratum of each observation: quantile bins of ``values`` over all observations.
+
+    The inner bin edges are the ``j / n_bins`` quantiles of ``values`` (``j = 1 … n_bins − 1``,
+    numpy's default linear interpolation). Bins are right-closed, ``(e_{j−1}, e_j]``, so tied
+    values always share a stratum; coinciding edges merge bins, so fewer than ``n_bins`` strata
+    can result (one when ``values`` are constant).
+
+    Parameters
+    ----------
+    values
+        One finite value per observation (e.g. the number of detected genes).
+    n_bins
+        Number of quantile bins asked for (≥ 1).
+
+    Returns
+    -------
+    numpy.ndarray of integer stratum labels ``0 … k − 1`` (``k ≤ n_bins``, every label used),
+    increasing with ``values``.
+    """
+    v = np.asarray(values, dtype=np.float64)
+    if n_bins < 1:
+        msg = f"n_bins must be at least 1, got {n_bins}"
+        raise ValueError(msg)
+    inner = np.unique(np.quantile(v, np.linspace(0.0, 1.0, n_bins + 1)[1:-1]))
+    raw = np.searchsorted(inner, v, side="left")
+    return np.asarray(np.unique(raw, return_inverse=True)[1], dtype=np.int64).ravel()
+
+
+def matched_pairs(labels: np.ndarray, strata: np.ndarray) -> int:
+    """Number of (positive, negative) pairs that share a stratum."""
+    y = np.asarray(labels, dtype=bool)
+    g = np.asarray(strata)
+    total = 0
+    for stratum in np.unique(g):
+        inside = g == stratum
+        total += int(y[inside].sum()) * int((~y[inside]).sum())
+    return total
+
+
+def depth_matched_auroc(
+    scores: np.ndarray | pd.Series, labels: np.ndarray | pd.Series, strata: np.ndarray | pd.Series
+) -> float:
+    """AUROC over the (positive, negative) pairs that share a stratum only.
+
+    The Mann–Whitney statistic restricted to within-stratum pairs and pooled over strata: the
+    share of those pairs in which the positive scores higher (ties count one half). Each stratum
+    weighs by its number of pairs; a stratum holding one class only contributes nothing. With one
+    stratum it equals :func:`auroc`.
+
+    Parameters
+    ----------
+    scores
+        One score per observation, higher = more senescent. NaN scores are dropped.
+    labels
+        True for the positive (senescent) observations.
+    strata
+        Stratum of each observation (e.g. :func:`quantile_strata` of the detected genes).
+
+    Returns
+    -------
+    float in [0, 1]; NaN when no stratum holds both classes.
+    """
+    s = np.asarray(scores, dtype=np.float64)
+    y = np.asarray(labels, dtype=bool)
+    g = np.asarray(strata)
+    keep = np.isfinite(s)
+    s, y, g = s[keep], y[keep], g[keep]
+    u, pairs = 0.0, 0
+    for stratum in np.unique(g):
+        inside = g == stratum
+        n_pos, n_neg = int(y[inside].sum()), int((~y[inside]).sum())
+        if n_pos == 0 or n_neg == 0:
+            continue
+        ranks = rankdata(s[inside])
+        u += float(ranks[y[inside]].sum()) - n_pos * (n_pos + 1) / 2
+        pairs += n_pos * n_neg
+    return u / pairs if pairs else float("nan")
+
+
+def bootstrap_depth_matched_aurocs(
+    scores: np.ndarray, labels: np.ndarray, strata: np.ndarray, resamples: np.ndarray
+) -> np.ndarray:
+    """:func:`depth_matched_auroc` of one score on every resample of :func:`stratified_resamples`.
+
+    Every observation keeps its stratum (fixed on the full data); the same ``resamples`` for
+    several scores give paired replicates, also paired with :func:`bootstrap_aurocs`.
+
+    Within-stratum ranks come from one row-wise ranking of the key
+    ``stratum × (n + 1) + rank(score)``, which orders by stratum, then score (ties stay ties),
+    minus the number of the row's observations in lower strata.
+
+    Returns
+    -------
+    numpy.ndarray of ``n_boot`` values (NaN where a resample has no within-stratum pair).
+    """
+    s = np.asarray(scores, dtype=np.float64)
+    if not np.isfinite(s).all():
+        msg = "bootstrap_depth_matched_aurocs needs finite scores"
+        raise ValueError(msg)
+    codes = np.unique(np.asarray(strata), return_inverse=True)[1].ravel()
+    k = int(codes.max()) + 1
+    key = codes * (s.size + 1) + rankdata(s)
+    y = np.asarray(labels, dtype=bool)[resamples]
+    g = codes[resamples]
+    ranks = rankdata(key[resamples], axis=1)
+    member = g[..., None] == np.arange(k)
+    count = member.sum(axis=1)
+    pos = (member & y[..., None]).sum(axis=1)
+    below = np.cumsum(count, axis=1) - count
+    within = ranks - np.take_along_axis(below, g, axis=1)
+    u = (within * y).sum(axis=1) - (pos * (pos + 1) / 2).sum(axis=1)
+    pairs = (pos * (count - pos)).sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.asarray(np.where(pairs > 0, u / np.maximum(pairs, 1), np.nan), dtype=np.float64)

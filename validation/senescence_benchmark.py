@@ -12,6 +12,10 @@ offline:
    false-positive rate of every score at the same sensitivity on the senescent class.
 3. **Two senox variants fixed before looking** (see :data:`SENOX_ROWS`), reported on both data
    sets and never promoted to the headline, plus computed diagnostics of the Chan data.
+4. **Depth-matched AUROC (secondary)**: the same AUROC restricted to (senescent, not) pairs of
+   equal depth, i.e. in the same quantile bin of detected genes (:data:`DEPTH_BINS` bins, 5 and
+   20 as sensitivity), with the same paired bootstrap. It does not replace item 1; it tells
+   whether a gap survives once observations of equal depth are compared.
 
 The senox headline score, decided before any AUROC in this script was computed, is the
 ``senescence`` program scored by the ``rank`` method: the program senox ships for "is this
@@ -47,10 +51,14 @@ from scipy.stats import spearmanr
 from _report import (
     auroc,
     bootstrap_aurocs,
+    bootstrap_depth_matched_aurocs,
     delong,
+    depth_matched_auroc,
     fpr_at_sensitivity,
     markdown_table,
+    matched_pairs,
     percentile_interval,
+    quantile_strata,
     stratified_resamples,
 )
 from _toy import SEEDS as TOY_SEEDS
@@ -91,6 +99,11 @@ TOY_TAIL = 0.10
 #: Not a senescence score: how far depth alone separates the classes (an artefact baseline).
 DEPTH_ROW = "detected_genes"
 DEPTH_LABEL = "reference only: number of detected genes (not a senescence score)"
+#: Depth-matched AUROC (secondary analysis, section 5), fixed before any of it was computed:
+#: strata are quantile bins of the detected genes over all observations of a data set; only
+#: (senescent, not) pairs within a stratum count. 5 and 20 bins are the sensitivity check.
+DEPTH_BINS = 10
+DEPTH_BINS_SENSITIVITY = (5, 20)
 #: Short names of the peers' own decision rules (full text: ``decision_rules`` of the peer JSON).
 RULE_NAMES = {
     "husi": "`SSE_hUSI` two-class split (hUSI's script, re-implemented)",
@@ -401,6 +414,76 @@ def per_group_pairs(scores: pd.DataFrame, ds: DataSet) -> pd.DataFrame:
                 c: auroc(scores.loc[keep, c].to_numpy(), y[keep].to_numpy()) for c in scores.columns
             }
     return pd.DataFrame(table)
+
+
+def _paired_difference(
+    table: dict[str, dict[str, float]], replicates: dict[str, np.ndarray], method: str, peer: str
+) -> dict[str, float | str]:
+    """``method`` minus ``peer`` by depth-matched AUROC, with its paired-bootstrap 95 % CI."""
+    diff = replicates[method] - replicates[peer]
+    low, high = percentile_interval(diff)
+    p_boot = min(1.0, 2 * min(float((diff <= 0).mean()), float((diff >= 0).mean())))
+    point = table[method]["auroc"] - table[peer]["auroc"]
+    if low > 0:
+        verdict = "above the peer (95 % CI of the difference > 0)"
+    elif high < 0:
+        verdict = "below the peer (95 % CI of the difference < 0)"
+    else:
+        side = "above" if point >= 0 else "below"
+        verdict = f"not resolved: point estimate {side}, 95 % CI of the difference includes 0"
+    return {"method": method, "peer": peer, "difference": point, "ci_low": low,
+            "ci_high": high, "p_bootstrap": p_boot, "verdict": verdict}  # fmt: skip
+
+
+def depth_matched(
+    scores: pd.DataFrame, senescent: pd.Series, n_boot: int, seed: int, n_bins: int, best: str
+) -> dict[str, Any]:
+    """Depth-matched AUROC of every column, within quantile bins of :data:`DEPTH_ROW`.
+
+    The strata are ``quantile_strata(detected genes, n_bins)`` over all observations, fixed for
+    the bootstrap; the resamples are those of :func:`auroc_table` (same ``n_boot`` and ``seed``),
+    so the replicates are paired across methods and with section 1. ``best`` is the best peer
+    of section 1; the senox rows are compared with the best peer *by depth-matched AUROC*, and
+    the headline also with ``best`` where that differs.
+    """
+    y = senescent.reindex(scores.index).to_numpy(dtype=bool)
+    depth = scores[DEPTH_ROW].to_numpy(dtype=np.float64)
+    strata = quantile_strata(depth, n_bins)
+    resamples = stratified_resamples(y, n_boot, seed)
+    table: dict[str, dict[str, float]] = {}
+    replicates: dict[str, np.ndarray] = {}
+    for column in scores.columns:
+        values = scores[column].to_numpy(dtype=np.float64)
+        boot = bootstrap_depth_matched_aurocs(values, y, strata, resamples)
+        low, high = percentile_interval(boot)
+        replicates[column] = boot
+        table[column] = {"auroc": depth_matched_auroc(values, y, strata), "ci_low": low,
+                         "ci_high": high}  # fmt: skip
+    peers_run = [p for p in PEERS if p in scores.columns]
+    best_matched = max(peers_run, key=lambda p: table[p]["auroc"])
+    comparisons = [_paired_difference(table, replicates, m, best_matched) for m in SENOX_ROWS]
+    if best != best_matched:
+        comparisons.append(_paired_difference(table, replicates, HEADLINE, best))
+    bins = []
+    for stratum in range(int(strata.max()) + 1):
+        inside = strata == stratum
+        n_pos, n_neg = int(y[inside].sum()), int((~y[inside]).sum())
+        bins.append({"detected_min": float(depth[inside].min()),
+                     "detected_max": float(depth[inside].max()), "n_positive": n_pos,
+                     "n_negative": n_neg, "pairs": n_pos * n_neg})  # fmt: skip
+    return {
+        "n_bins": n_bins,
+        "n_strata": len(bins),
+        "pairs_used": matched_pairs(y, strata),
+        "pairs_all": int(y.sum()) * int((~y).sum()),
+        "positives_used": int(sum(b["n_positive"] for b in bins if b["pairs"])),
+        "negatives_used": int(sum(b["n_negative"] for b in bins if b["pairs"])),
+        "bootstrap_nan": int(sum(np.isnan(r).sum() for r in replicates.values())),
+        "strata": bins,
+        "auroc": table,
+        "best_peer": best_matched,
+        "comparisons": comparisons,
+    }
 
 
 # --------------------------------------------------------------------------- arrested check
@@ -847,6 +930,159 @@ def reasons(chan: dict[str, Any], marthandan: dict[str, Any]) -> str:
     )
 
 
+def _matched(result: dict[str, Any], n_bins: int = DEPTH_BINS) -> dict[str, Any]:
+    block: dict[str, Any] = result["depth_matched"][str(n_bins)]
+    return block
+
+
+def _ci(r: dict[str, float]) -> str:
+    return f"{_f(r['auroc'])} [{_f(r['ci_low'])}, {_f(r['ci_high'])}]"
+
+
+def _diff(c: dict[str, Any]) -> str:
+    return f"{c['difference']:+.3f} [{c['ci_low']:+.3f}, {c['ci_high']:+.3f}]"
+
+
+def depth_matched_markdown(results: dict[str, Any]) -> str:
+    """Section 5 table: section-1 AUROC and depth-matched AUROC [95 % CI] per method."""
+    names = list(results)
+    header = ["method"]
+    for n in names:
+        header += [f"{results[n]['title']}: AUROC (section 1)",
+                   f"depth-matched AUROC [95 % CI], {DEPTH_BINS} bins"]  # fmt: skip
+    rows = []
+    for method in [*SENOX_ROWS, *PEERS, DEPTH_ROW]:
+        cells = []
+        for n in names:
+            block = _matched(results[n])
+            if method not in block["auroc"]:
+                cells += ["— (did not run)", "— (did not run)"]
+                continue
+            star = " ★" if method == block["best_peer"] else ""
+            cells += [_f(results[n]["auroc"][method]["auroc"]), _ci(block["auroc"][method]) + star]
+        name = f"**`{method}`**" if method == HEADLINE else f"`{method}`"
+        rows.append([name, *cells])
+    return markdown_table(header, rows)
+
+
+def depth_comparison_markdown(results: dict[str, Any]) -> str:
+    """Section 5: senox rows minus a peer, by depth-matched AUROC, paired bootstrap."""
+    header = ["data set", "senox row", "peer", "Δ depth-matched AUROC [paired 95 % CI]",
+              "bootstrap p", "verdict"]  # fmt: skip
+    rows = []
+    for result in results.values():
+        block = _matched(result)
+        for c in block["comparisons"]:
+            which = "best by depth-matched AUROC" if c["peer"] == block["best_peer"] else (
+                "best in section 1")  # fmt: skip
+            rows.append([result["title"], f"`{c['method']}`", f"`{c['peer']}` ({which})",
+                         _diff(c), _f(c["p_bootstrap"]), c["verdict"]])  # fmt: skip
+    return markdown_table(header, rows)
+
+
+def depth_sensitivity_markdown(results: dict[str, Any]) -> str:
+    """Section 5: the same analysis with 5, 10 and 20 bins."""
+    header = ["data set", "bins asked / strata", "pairs used (of all)", "headline",
+              "best peer (depth-matched)", "section-1 best peer", "`detected_genes`",
+              "Δ headline − best peer [95 % CI]", "Δ headline − section-1 best peer [95 % CI]"]  # fmt: skip
+    rows = []
+    for result in results.values():
+        for n_bins in sorted((DEPTH_BINS, *DEPTH_BINS_SENSITIVITY)):
+            block = _matched(result, n_bins)
+            a = block["auroc"]
+            best, first = block["best_peer"], result["best_peer"]
+            head = [c for c in block["comparisons"] if c["method"] == HEADLINE]
+            to_best = next(c for c in head if c["peer"] == best)
+            to_first = next(c for c in head if c["peer"] == first)
+            rows.append([
+                result["title"], f"{n_bins} / {block['n_strata']}",
+                f"{block['pairs_used']:,} ({_pct(block['pairs_used'] / block['pairs_all'])})",
+                _ci(a[HEADLINE]), f"`{best}` {_ci(a[best])}", f"`{first}` {_ci(a[first])}",
+                _ci(a[DEPTH_ROW]), _diff(to_best), _diff(to_first),
+            ])  # fmt: skip
+    return markdown_table(header, rows)
+
+
+def strata_markdown(result: dict[str, Any]) -> str:
+    """Section 5: what each stratum holds (the main number of bins)."""
+    block = _matched(result)
+    header = ["stratum", "detected genes", result["positive"], result["negative"], "pairs"]
+    rows = [[str(i + 1), f"{b['detected_min']:.0f}–{b['detected_max']:.0f}", str(b["n_positive"]),
+             str(b["n_negative"]), f"{b['pairs']:,}"] for i, b in enumerate(block["strata"])]  # fmt: skip
+    return markdown_table(header, rows)
+
+
+def depth_matched_sentences(results: dict[str, Any]) -> list[str]:
+    """What section 5 shows, numbers filled in, per data set."""
+    lines = []
+    for result in results.values():
+        block = _matched(result)
+        a = block["auroc"]
+        if block["n_strata"] == 1:
+            depth = block["strata"][0]
+            span = (
+                f"{depth['detected_min']:,.0f}"
+                if depth["detected_min"] == depth["detected_max"]
+                else f"{depth['detected_min']:,.0f}–{depth['detected_max']:,.0f}"
+            )
+            lines.append(
+                f"- **{result['title']}: does not apply.** Every observation detects the same "
+                f"number of genes ({span}), so the rule gives one stratum at every number of bins and each depth-matched value "
+                "equals its section-1 AUROC by construction. Depth cannot confound here."
+            )
+            continue
+        head = next(c for c in block["comparisons"]
+                    if c["method"] == HEADLINE and c["peer"] == block["best_peer"])  # fmt: skip
+        first = [c for c in block["comparisons"]
+                 if c["method"] == HEADLINE and c["peer"] == result["best_peer"]]  # fmt: skip
+        above = [m for m, r in a.items() if m != DEPTH_ROW and r["ci_low"] > 0.5]
+        chance = [m for m, r in a.items() if m != DEPTH_ROW and r["ci_low"] <= 0.5 <= r["ci_high"]]
+        below = [m for m, r in a.items() if m != DEPTH_ROW and r["ci_high"] < 0.5]
+
+        def names(methods: list[str]) -> str:
+            return ", ".join(f"`{m}`" for m in methods) if methods else "none"
+
+        others = "; ".join(
+            f"{n} bins {_ci(_matched(result, n)['auroc'][DEPTH_ROW])}"
+            for n in DEPTH_BINS_SENSITIVITY
+        )
+        gone = [m for m in (*SENOX_ROWS, *PEERS) if m in a and result["auroc"][m]["auroc"] > 0.5
+                and a[m]["ci_low"] <= 0.5]  # fmt: skip
+        lines += [
+            f"- **{result['title']}, the built-in check:** depth itself separates the classes with "
+            f"AUROC {_f(result['auroc'][DEPTH_ROW]['auroc'])} overall but "
+            f"{_ci(a[DEPTH_ROW])} within {DEPTH_BINS} strata ({others}); what is left is the "
+            "depth spread inside a bin.",
+            f"- **Pairs used:** {block['pairs_used']:,} of {block['pairs_all']:,} "
+            f"({_pct(block['pairs_used'] / block['pairs_all'])}); {block['positives_used']} of "
+            f"{result['n_positive']} {result['positive']} and {block['negatives_used']} of "
+            f"{result['n_negative']} {result['negative']} observations lie in a stratum that holds "
+            "both classes. The pairs come from where the two classes' depth distributions overlap "
+            "(strata table below).",
+            f"- **Within strata of equal depth**, 95 % CI above 0.5: {names(above)}; including "
+            f"0.5: {names(chance)}; below 0.5: {names(below)}. Headline {_ci(a[HEADLINE])}.",
+            f"- **The gap:** headline minus the best peer by depth-matched AUROC (`{head['peer']}`) "
+            f"{_diff(head)} ({head['verdict']})"
+            + (
+                f"; minus section 1's best peer (`{first[0]['peer']}`) {_diff(first[0])} "
+                f"({first[0]['verdict']}), against {result['comparisons'][0]['difference']:+.3f} "
+                "in section 2."
+                if first
+                else "."
+            ),
+        ]
+        if gone:
+            lines.append(
+                f"- **So:** of the scores with section-1 AUROC above 0.5 on {result['title']}, "
+                f"{names(gone)} {'does' if len(gone) == 1 else 'do'} not separate the classes "
+                "better than chance once depth is matched (95 % CI reaches 0.5 or lies below "
+                "it): among cells of equal depth, where the classes overlap, their section-1 "
+                "separation does not hold. A value below 0.5 means that at equal depth the "
+                "controls score higher."
+            )
+    return lines
+
+
 def toy_markdown(toy: pd.DataFrame) -> str:
     """The toy check: per configuration, mean and range over seeds."""
     header = ["planted configuration (senox call mode)", "quiescent cells called `senescent_*`",
@@ -903,6 +1139,22 @@ def summary(results: dict[str, Any], toy: pd.DataFrame) -> list[str]:
                 f"{_pct(block['sensitivity'])} of {result['positive']}"
             )
         lines.append(f"- senox `senescent_*` calls on {result['title']}: " + "; ".join(parts) + ".")
+    for result in results.values():
+        block = _matched(result)
+        if block["n_strata"] == 1:
+            continue
+        a = block["auroc"]
+        head = next(c for c in block["comparisons"]
+                    if c["method"] == HEADLINE and c["peer"] == block["best_peer"])  # fmt: skip
+        lines.append(
+            f"- Depth-matched AUROC on {result['title']} (secondary, section 5; {DEPTH_BINS} "
+            f"bins of detected genes, {_pct(block['pairs_used'] / block['pairs_all'])} of the "
+            f"pairs): headline {_ci(a[HEADLINE])}, best peer `{head['peer']}` "
+            f"{_ci(a[head['peer']])}, Δ {_diff(head)}; `detected_genes` itself "
+            f"{_ci(a[DEPTH_ROW])} (the check that matching works). "
+            + ", ".join(f"`{p}` {_f(a[p]['auroc'])}" for p in PEERS if p in a and p != head["peer"])
+            + ". The headline comparison is unchanged."
+        )
     means = toy.groupby("configuration", sort=False)["quiescent_called_senescent"].mean()
     lines.append(
         f"- Planted toy data: planted quiescent cells called `senescent_*` in {_pct(float(means.min()))}"
@@ -1041,6 +1293,58 @@ def report(
         "",
         reasons(chan, marthandan),
         "",
+        "## 5. Depth-matched AUROC (secondary)",
+        "",
+        "A secondary analysis, added after sections 1–4 and fixed before any of it was computed; "
+        "it does **not** change the headline comparison (sections 1–2 stand as they are). On "
+        "Chan, the number of detected genes alone separates the classes "
+        f"(AUROC {_f(chan['auroc'][DEPTH_ROW]['auroc'])}), and any score that grows with depth "
+        "(SenePy with `binarize=True` counts detected signature genes) gains from it. This "
+        "section asks whether a method, and the gap between senox and the peers, survives once "
+        "observations of equal depth are compared.",
+        "",
+        f"Definition: the observations of a data set are binned into {DEPTH_BINS} quantile bins "
+        "of detected genes (the `detected_genes` row: genes with a value > 0 in senox's gene "
+        "space; inner edges at the j/k quantiles over all observations, right-closed, so equal "
+        "depths share a bin and coinciding edges merge bins). The depth-matched AUROC is the "
+        "Mann–Whitney statistic over the (senescent, not) pairs in the same stratum only: the "
+        "share of those pairs in which the senescent observation scores higher, ties ½, pooled "
+        "over strata (each weighs by its pairs); a stratum with one class contributes nothing "
+        "(`_report.depth_matched_auroc`). 95 % CI: the same 2,000 class-stratified resamples "
+        "as section 1 (strata fixed per observation), so differences are paired. "
+        f"Sensitivity: {' and '.join(map(str, DEPTH_BINS_SENSITIVITY))} bins.",
+        "",
+        depth_matched_markdown(results),
+        "",
+        *depth_matched_sentences(results),
+        "",
+        "senox against the peers by depth-matched AUROC (paired bootstrap):",
+        "",
+        depth_comparison_markdown(results),
+        "",
+        "Sensitivity to the number of bins:",
+        "",
+        depth_sensitivity_markdown(results),
+        "",
+        *(
+            line
+            for result in results.values()
+            if _matched(result)["n_strata"] > 1
+            for line in (
+                f"{result['title']}: the {DEPTH_BINS} strata",
+                "",
+                strata_markdown(result),
+                "",
+            )
+        ),
+        "What this does and does not show. It shows how each score orders senescent and control "
+        "observations *of equal depth*. It does not replace section 1: the pairs it uses are a "
+        "selected minority (the shallow end of the senescent class against the deep end of the "
+        "controls, cells that may be atypical of either class), and depth is not purely "
+        "technical: senescent cells are often larger, with more RNA, so matching on detected genes "
+        "can remove real biology along with the artefact. The caveats of section 1 apply too "
+        "(labels per mouse, so the intervals are too narrow).",
+        "",
     ]
     return "\n".join(parts)
 
@@ -1073,6 +1377,10 @@ def evaluate_dataset(
         f"reference {ds.reference}": senox_states(ds, ds.reference),
     }
     pairs = per_group_pairs(scores, ds)
+    matched = {
+        str(n_bins): depth_matched(scores, ds.senescent, n_boot, seed, n_bins, best)
+        for n_bins in (DEPTH_BINS, *DEPTH_BINS_SENSITIVITY)
+    }
     return {
         "title": ds.title,
         "reference": ds.reference,
@@ -1088,6 +1396,7 @@ def evaluate_dataset(
         "husi_unseen": husi_unseen_aurocs(scores, ds, shared),
         "arrested": arrested_check(ds, scores, peer_calls, states),
         "diagnostics": diagnostics(ds, scores, shared),
+        "depth_matched": matched,
     }
 
 
