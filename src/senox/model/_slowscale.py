@@ -40,7 +40,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from senox._errors import InputError
-from senox.model._ssa import SSAModel, dependency_graph
+from senox.model._ssa import SSAModel, change_arrays
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -210,13 +210,7 @@ class _Reducer:
             for s, d in self.change(r).items():
                 merged[to_x.get(s, s)] = merged.get(to_x.get(s, s), 0.0) + d
             changes.append({s: d for s, d in merged.items() if d != 0.0})
-        ch_ptr, ch_s, ch_d = [0], [], []
-        for change in changes:
-            for s, d in sorted(change.items()):
-                ch_s.append(s)
-                ch_d.append(d)
-            ch_ptr.append(len(ch_s))
-        dep_ptr, dep_idx = dependency_graph(uses, changes)
+        graph = change_arrays(uses, changes)
         moved = set().union(*catalysts.values()) if catalysts else set()
         moves_catalyst = np.array([bool(set(c) & moved) for c in changes], dtype=np.bool_)
 
@@ -231,11 +225,6 @@ class _Reducer:
             gen=gen,
             g1=g1,
             g2=g2,
-            ch_ptr=ints(ch_ptr),
-            ch_s=ints(ch_s),
-            ch_d=np.array(ch_d, dtype=np.float64),
-            dep_ptr=ints(dep_ptr),
-            dep_idx=ints(dep_idx),
             fast_pairs=tuple((str(f), str(b)) for f, b in names),
             fast_x=ints([p.x for p in self.pairs]),
             fast_y=ints([p.y for p in self.pairs]),
@@ -244,6 +233,11 @@ class _Reducer:
             fast_rf=ints([p.rf for p in self.pairs]),
             fast_rb=ints([p.rb for p in self.pairs]),
             moves_catalyst=moves_catalyst,
+            ch_ptr=graph.ch_ptr,
+            ch_s=graph.ch_s,
+            ch_d=graph.ch_d,
+            dep_ptr=graph.dep_ptr,
+            dep_idx=graph.dep_idx,
         )
 
 

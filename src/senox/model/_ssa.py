@@ -47,7 +47,7 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numba
 import numpy as np
@@ -553,21 +553,40 @@ class _Compiler:
         return names, times, assignments, frozenset(targets_p & set(self.p_index))
 
 
-def dependency_graph(
-    uses: Sequence[set[int]], changes: Sequence[Mapping[int, float] | set[int]]
-) -> tuple[list[int], list[int]]:
-    """CSR lists of the reactions whose propensity each reaction's firing changes.
+class ChangeArrays(NamedTuple):
+    """Net changes and the reaction dependency graph of :class:`SSAModel`, in CSR form."""
 
-    ``uses[d]``: the species reaction ``d``'s propensity reads; ``changes[r]``: the species
-    reaction ``r`` changes.
+    ch_ptr: NDArray[np.int64]
+    ch_s: NDArray[np.int64]
+    ch_d: NDArray[np.float64]
+    dep_ptr: NDArray[np.int64]
+    dep_idx: NDArray[np.int64]
+
+
+def change_arrays(uses: Sequence[set[int]], changes: Sequence[Mapping[int, float]]) -> ChangeArrays:
+    """The :class:`SSAModel` arrays of net changes and of the reaction dependency graph (CSR).
+
+    ``uses[d]``: the species reaction ``d``'s propensity reads; ``changes[r]``: the net change
+    of each species reaction ``r`` changes. Reaction ``r``'s firing changes the propensity of
+    every reaction that reads a species it changes.
     """
+    ch_ptr, ch_s, ch_d = [0], [], []
     dep_ptr: list[int] = [0]
     dep_idx: list[int] = []
     for change in changes:
-        touched = set(change)
-        dep_idx.extend(d for d, used in enumerate(uses) if used & touched)
+        for s, d in sorted(change.items()):
+            ch_s.append(s)
+            ch_d.append(d)
+        ch_ptr.append(len(ch_s))
+        dep_idx.extend(r for r, used in enumerate(uses) if used & set(change))
         dep_ptr.append(len(dep_idx))
-    return dep_ptr, dep_idx
+    return ChangeArrays(
+        ch_ptr=np.array(ch_ptr, dtype=np.int64),
+        ch_s=np.array(ch_s, dtype=np.int64),
+        ch_d=np.array(ch_d, dtype=np.float64),
+        dep_ptr=np.array(dep_ptr, dtype=np.int64),
+        dep_idx=np.array(dep_idx, dtype=np.int64),
+    )
 
 
 def compile_sbml(model: str | Path) -> SSAModel:
@@ -653,13 +672,7 @@ def compile_sbml(model: str | Path) -> SSAModel:
                 kp_idx.append(p)
                 kp_exp.append(e)
         kp_ptr.append(len(kp_idx))
-    ch_ptr, ch_s, ch_d = [0], [], []
-    for change in changes:
-        for s, d in sorted(change.items()):
-            ch_s.append(s)
-            ch_d.append(d)
-        ch_ptr.append(len(ch_s))
-    dep_ptr, dep_idx = dependency_graph([set(p.species) for p in products], changes)
+    graph = change_arrays([set(p.species) for p in products], changes)
     order = sorted(range(len(ev_names)), key=lambda i: ev_times[i])  # stable: document order
     ev_ptr, ev_kind, ev_idx, ev_val = [0], [], [], []
     for i in order:
@@ -692,11 +705,6 @@ def compile_sbml(model: str | Path) -> SSAModel:
         f2=f2,
         dd=dd,
         gen=gen,
-        ch_ptr=ints(ch_ptr),
-        ch_s=ints(ch_s),
-        ch_d=np.array(ch_d, dtype=np.float64),
-        dep_ptr=ints(dep_ptr),
-        dep_idx=ints(dep_idx),
         ev_time=np.array([ev_times[i] for i in order], dtype=np.float64),
         ev_ptr=ints(ev_ptr),
         ev_kind=ints(ev_kind),
@@ -707,6 +715,11 @@ def compile_sbml(model: str | Path) -> SSAModel:
         variable_parameters=variable,
         n_globals=sbml_model.getNumParameters(),
         moves_catalyst=np.zeros(n_r, dtype=np.bool_),
+        ch_ptr=graph.ch_ptr,
+        ch_s=graph.ch_s,
+        ch_d=graph.ch_d,
+        dep_ptr=graph.dep_ptr,
+        dep_idx=graph.dep_idx,
     )
 
 
