@@ -88,7 +88,7 @@ def _address_of(typingctx: Any, array: Any) -> Any:  # pragma: no cover (compile
 _address: Any = intrinsic(_address_of)
 
 
-@numba.njit(nogil=True, error_model="numpy", cache=True)
+@numba.njit(nogil=True, error_model="numpy", cache=True, inline="always")
 def _call(
     function: Any,
     t: float,
@@ -172,6 +172,119 @@ def _first_step(
     return min(100.0 * h0, h1, span)
 
 
+@numba.njit(nogil=True, error_model="numpy", cache=True, inline="always")
+def _dopri_stages(
+    rhs: Any,
+    t: float,
+    h: float,
+    t_new: float,
+    y: NDArray[np.float64],
+    p: NDArray[np.float64],
+    k1: NDArray[np.float64],
+    k2: NDArray[np.float64],
+    k3: NDArray[np.float64],
+    k4: NDArray[np.float64],
+    k5: NDArray[np.float64],
+    k6: NDArray[np.float64],
+    k7: NDArray[np.float64],
+    w: NDArray[np.float64],
+    y1: NDArray[np.float64],
+) -> None:  # pragma: no cover (compiled)
+    """One DOPRI5 step of size ``h`` from ``(t, y)``: stages ``k2..k7`` and the 5th-order ``y1``.
+
+    ``k1`` is the slope at ``(t, y)``; ``k7``, the slope at ``(t_new, y1)``, is the next step's
+    ``k1`` (first same as last).
+    """
+    n = y.shape[0]
+    for i in range(n):
+        w[i] = y[i] + h * _A21 * k1[i]
+    _call(rhs, t + _C2 * h, w, p, k2)
+    for i in range(n):
+        w[i] = y[i] + h * (_A31 * k1[i] + _A32 * k2[i])
+    _call(rhs, t + _C3 * h, w, p, k3)
+    for i in range(n):
+        w[i] = y[i] + h * (_A41 * k1[i] + _A42 * k2[i] + _A43 * k3[i])
+    _call(rhs, t + _C4 * h, w, p, k4)
+    for i in range(n):
+        w[i] = y[i] + h * (_A51 * k1[i] + _A52 * k2[i] + _A53 * k3[i] + _A54 * k4[i])
+    _call(rhs, t + _C5 * h, w, p, k5)
+    for i in range(n):
+        w[i] = y[i] + h * (_A61 * k1[i] + _A62 * k2[i] + _A63 * k3[i] + _A64 * k4[i] + _A65 * k5[i])
+    _call(rhs, t_new, w, p, k6)
+    for i in range(n):
+        y1[i] = y[i] + h * (
+            _A71 * k1[i] + _A73 * k3[i] + _A74 * k4[i] + _A75 * k5[i] + _A76 * k6[i]
+        )
+    _call(rhs, t_new, y1, p, k7)
+
+
+@numba.njit(nogil=True, error_model="numpy", cache=True, inline="always")
+def _dopri_error(
+    h: float,
+    k1: NDArray[np.float64],
+    k3: NDArray[np.float64],
+    k4: NDArray[np.float64],
+    k5: NDArray[np.float64],
+    k6: NDArray[np.float64],
+    k7: NDArray[np.float64],
+    err: NDArray[np.float64],
+) -> None:  # pragma: no cover (compiled)
+    """The embedded 4th-order error estimate of a step, into ``err``."""
+    for i in range(err.shape[0]):
+        err[i] = h * (
+            _E1 * k1[i] + _E3 * k3[i] + _E4 * k4[i] + _E5 * k5[i] + _E6 * k6[i] + _E7 * k7[i]
+        )
+
+
+@numba.njit(nogil=True, error_model="numpy", cache=True, inline="always")
+def _dopri_output(
+    times: NDArray[np.float64],
+    j: int,
+    t_stop: float,
+    t: float,
+    h: float,
+    t_new: float,
+    y: NDArray[np.float64],
+    y1: NDArray[np.float64],
+    k1: NDArray[np.float64],
+    k3: NDArray[np.float64],
+    k4: NDArray[np.float64],
+    k5: NDArray[np.float64],
+    k6: NDArray[np.float64],
+    k7: NDArray[np.float64],
+    atol: float,
+    out: NDArray[np.float64],
+) -> int:  # pragma: no cover (compiled)
+    """DOPRI5's 4th-order dense output for the output times from index ``j`` inside the step.
+
+    Returns the next index; round-off negatives within ``atol`` are reported as 0.
+    """
+    n, nt = y.shape[0], times.shape[0]
+    while j < nt and times[j] < t_stop and times[j] <= t_new:
+        if times[j] == t_new:
+            for i in range(n):
+                out[j, i] = max(y1[i], 0.0)
+        else:
+            theta = (times[j] - t) / h
+            theta1 = 1.0 - theta
+            for i in range(n):
+                dy = y1[i] - y[i]
+                b = h * k1[i] - dy
+                c = dy - h * k7[i] - b
+                d = h * (
+                    _D1 * k1[i]
+                    + _D3 * k3[i]
+                    + _D4 * k4[i]
+                    + _D5 * k5[i]
+                    + _D6 * k6[i]
+                    + _D7 * k7[i]
+                )
+                v = y[i] + theta * (dy + theta1 * (b + theta * (c + theta1 * d)))
+                out[j, i] = v if v >= 0.0 else (0.0 if v >= -atol else v)
+        j += 1
+    return j
+
+
 @numba.njit(nogil=True, error_model="numpy", cache=True)
 def _dopri_segment(
     rhs: Any,
@@ -194,13 +307,13 @@ def _dopri_segment(
     rejected steps and right-hand-side evaluations.
     """
     n = y.shape[0]
-    k = np.empty((7, n))
+    k1, k2, k3, k4 = np.empty(n), np.empty(n), np.empty(n), np.empty(n)
+    k5, k6, k7 = np.empty(n), np.empty(n), np.empty(n)
     y1 = np.empty(n)
     w = np.empty(n)
     err = np.empty(n)
-    nt = times.shape[0]
-    _call(rhs, t, y, p, k[0])
-    h = _first_step(rhs, t, y, k[0], p, t_stop - t, 5, rtol, atol, w, k[1])
+    _call(rhs, t, y, p, k1)
+    h = _first_step(rhs, t, y, k1, p, t_stop - t, 5, rtol, atol, w, k2)
     counts[2] += 2
     fac_old = 1e-4
     rejected_last = False
@@ -213,41 +326,12 @@ def _dopri_segment(
         last = t + 1.01 * h >= t_stop
         if last:
             h = t_stop - t
-        for i in range(n):
-            w[i] = y[i] + h * _A21 * k[0, i]
-        _call(rhs, t + _C2 * h, w, p, k[1])
-        for i in range(n):
-            w[i] = y[i] + h * (_A31 * k[0, i] + _A32 * k[1, i])
-        _call(rhs, t + _C3 * h, w, p, k[2])
-        for i in range(n):
-            w[i] = y[i] + h * (_A41 * k[0, i] + _A42 * k[1, i] + _A43 * k[2, i])
-        _call(rhs, t + _C4 * h, w, p, k[3])
-        for i in range(n):
-            w[i] = y[i] + h * (_A51 * k[0, i] + _A52 * k[1, i] + _A53 * k[2, i] + _A54 * k[3, i])
-        _call(rhs, t + _C5 * h, w, p, k[4])
-        for i in range(n):
-            w[i] = y[i] + h * (
-                _A61 * k[0, i] + _A62 * k[1, i] + _A63 * k[2, i] + _A64 * k[3, i] + _A65 * k[4, i]
-            )
         t_new = t_stop if last else t + h
-        _call(rhs, t_new, w, p, k[5])
-        for i in range(n):
-            y1[i] = y[i] + h * (
-                _A71 * k[0, i] + _A73 * k[2, i] + _A74 * k[3, i] + _A75 * k[4, i] + _A76 * k[5, i]
-            )
-        _call(rhs, t_new, y1, p, k[6])
+        _dopri_stages(rhs, t, h, t_new, y, p, k1, k2, k3, k4, k5, k6, k7, w, y1)
         counts[2] += 6
         steps += 1
         counts[0] += 1
-        for i in range(n):
-            err[i] = h * (
-                _E1 * k[0, i]
-                + _E3 * k[2, i]
-                + _E4 * k[3, i]
-                + _E5 * k[4, i]
-                + _E6 * k[5, i]
-                + _E7 * k[6, i]
-            )
+        _dopri_error(h, k1, k3, k4, k5, k6, k7, err)
         e = _norm(err, y, y1, rtol, atol)
         negative = False
         for i in range(n):
@@ -262,28 +346,7 @@ def _dopri_segment(
             rejected_last = True
             continue
         # accepted: dense output for the outputs inside the step, before y moves on
-        while j < nt and times[j] < t_stop and times[j] <= t_new:
-            if times[j] == t_new:
-                for i in range(n):
-                    out[j, i] = max(y1[i], 0.0)
-            else:
-                theta = (times[j] - t) / h
-                theta1 = 1.0 - theta
-                for i in range(n):
-                    dy = y1[i] - y[i]
-                    b = h * k[0, i] - dy
-                    c = dy - h * k[6, i] - b
-                    d = h * (
-                        _D1 * k[0, i]
-                        + _D3 * k[2, i]
-                        + _D4 * k[3, i]
-                        + _D5 * k[4, i]
-                        + _D6 * k[5, i]
-                        + _D7 * k[6, i]
-                    )
-                    v = y[i] + theta * (dy + theta1 * (b + theta * (c + theta1 * d)))
-                    out[j, i] = v if v >= 0.0 else (0.0 if v >= -atol else v)
-            j += 1
+        j = _dopri_output(times, j, t_stop, t, h, t_new, y, y1, k1, k3, k4, k5, k6, k7, atol, out)
         clipped = False
         for i in range(n):
             y[i] = y1[i]
@@ -294,11 +357,11 @@ def _dopri_segment(
         if last:
             return OK, j
         if clipped:
-            _call(rhs, t, y, p, k[0])
+            _call(rhs, t, y, p, k1)
             counts[2] += 1
         else:
             for i in range(n):
-                k[0, i] = k[6, i]
+                k1[i] = k7[i]
         fac = e**0.17 / fac_old**0.04
         fac = max(0.1, min(5.0, fac / 0.9))
         h_new = h / fac
