@@ -33,7 +33,8 @@ over ``--days`` days with daily output. Measured side by side in one run:
    whose max error is at most roadrunner's; of those, the method with the most members per
    CPU-second; and the ratio of throughputs. Both also per CPU-second (process CPU time:
    all of senox's threads, roadrunner's one), which a shared machine's load moves less.
-4. **The whole cohort** (``--members``) with senox at rtol 1e-6 and at the matched rtol,
+4. **The whole cohort** (``--members``) with senox at rtol 1e-6 and at the matched rtol, and
+   once with the roadrunner loop at rtol 1e-6 (the target's own comparison, measured directly),
    interleaved, with the size of the output array and the process's peak resident memory
    during the first run (the high-water mark reset before it, ``/proc/self/clear_refs``).
 
@@ -508,6 +509,7 @@ def main() -> None:
     cohort_cpus: dict[tuple[str, float], list[float]] = {c: [] for c in cohort_settings}
     cohort_stats: dict[tuple[str, float], dict[str, Any]] = {}
     memory: dict[str, Any] = {}
+    rr_cohort: dict[str, Any] = {}
     for rep in range(args.repeats if args.members <= 2_000 else 3):
         for method, rtol in cohort_settings:
             if not memory:
@@ -522,6 +524,10 @@ def main() -> None:
             cohort_cpus[method, rtol].append(cpu)
             cohort_stats[method, rtol] = stats(sol)
             del sol
+        if rep == 0:
+            _, wall, cpu = loop.run(params, 1e-6, ATOL_PER_RTOL * 1e-6)
+            rr_cohort = {"rtol": 1e-6, "atol": ATOL_PER_RTOL * 1e-6}
+            rr_cohort.update(timing([wall], [cpu], args.members))
         log(f"whole cohort repeat {rep + 1} done")
     cohort_runs = {
         f"{method} {rtol:g}": {
@@ -569,6 +575,7 @@ def main() -> None:
         "ratio_equal_rtol": equal,
         "ratio_matched_accuracy": match,
         "whole_cohort": cohort_runs,
+        "whole_cohort_roadrunner": rr_cohort,
         "memory": memory,
         "machine": {
             "platform": platform.platform(),
@@ -703,7 +710,7 @@ def render(r: dict[str, Any], species: list[str]) -> str:
         f"(scalar): max {ref['roadrunner']['max']:.1e} ({where(ref['roadrunner'])}), median "
         f"{ref['roadrunner']['median']:.1e}; the same error measure as above.",
         "",
-        f"## The whole cohort ({r['members']:,} members), senox",
+        f"## The whole cohort ({r['members']:,} members), senox and the roadrunner loop",
         "",
         "| method | rtol | atol | run s (median) | members/s | members per CPU-s | "
         "steps median / max | RHS evals / member | failed | stiff fallback |",
@@ -718,7 +725,15 @@ def render(r: dict[str, Any], species: list[str]) -> str:
             f"{run['stiff_fallback_members']} |"
         )
     mem, mach = r["memory"], r["machine"]
+    loop = r["whole_cohort_roadrunner"]
+    ours = r["whole_cohort"][f"{r['method']} {loop['rtol']:g}"]
     lines += [
+        f"| roadrunner loop | {loop['rtol']:g} | {loop['atol']:g} | {loop['wall_s_median']:.2f} "
+        f"(of 1) | {loop['members_per_s']:,.0f} | {loop['members_per_cpu_s']:,.0f} | - | - | - | - |",
+        "",
+        f"**The whole cohort at rtol {loop['rtol']:g}, measured side by side:** senox "
+        f"{ours['members_per_s'] / loop['members_per_s']:.1f}× the roadrunner loop's members/s "
+        f"({ours['members_per_cpu_s'] / loop['members_per_cpu_s']:.1f}× per CPU-s).",
         "",
         f"Memory: the output array (members × times × species, float64) "
         f"{mem['output_array_mib']:.1f} MiB; the process's resident memory "
