@@ -71,6 +71,19 @@ class _Pair:
     rb: int
 
 
+@dataclasses.dataclass
+class _Factors:
+    """The reduced model's propensity arrays (see :class:`SSAModel`) and what each reads."""
+
+    nf: NDArray[np.int64]
+    fs: NDArray[np.int64]
+    fn: NDArray[np.int64]
+    g1: NDArray[np.int64]
+    g2: NDArray[np.int64]
+    gen: NDArray[np.bool_]
+    uses: list[set[int]]
+
+
 class _Reducer:
     def __init__(self, model: SSAModel) -> None:
         self.m = model
@@ -168,63 +181,77 @@ class _Reducer:
             raise self.fail(what, "leave one of them slow")
         return factors, slots
 
-    def reduce(self, names: Sequence[tuple[str, str]]) -> SSAModel:
+    def factor_arrays(self, side: dict[int, tuple[int, int]]) -> _Factors:
+        """The reduced model's propensity arrays, and the species each propensity reads.
+
+        A fast reaction's propensity is multiplied by share slot ``_ZERO``: it never fires. A
+        slow reaction that reads a pair also reads that pair's catalysts, through its share.
+        """
         m = self.m
+        fast = {r for p in self.pairs for r in (p.rf, p.rb)}
+        catalysts = [{p.cf, p.cb} - {self.n_s} for p in self.pairs]
+        n_r = len(m.reactions)
+        width = max(m.fs.shape[1], 1)
+        out = _Factors(
+            nf=m.nf.copy(),
+            fs=np.zeros((n_r, width), np.int64),
+            fn=np.zeros((n_r, width), np.int64),
+            g1=np.full(n_r, _ONE, np.int64),
+            g2=np.full(n_r, _ONE, np.int64),
+            gen=m.gen.copy(),
+            uses=[],
+        )
+        for r in range(n_r):
+            factors, slots = (self.factors(r), [_ZERO]) if r in fast else self.slow_factors(r, side)
+            out.nf[r] = len(factors)
+            for col, (s, n) in enumerate(sorted(factors.items())):
+                out.fs[r, col], out.fn[r, col] = s, n
+            used = set(factors)
+            if slots:
+                out.gen[r] = True
+                out.g1[r] = slots[0]
+                out.g2[r] = slots[1] if len(slots) > 1 else _ONE
+            if r not in fast:
+                for slot in slots:
+                    used |= catalysts[(slot - 2) // 2]
+            out.uses.append(used)
+        return out
+
+    def lumped_changes(self) -> list[dict[int, float]]:
+        """Each reaction's net change with a pair's Y counted in its X slot (the total)."""
+        to_x = {p.y: p.x for p in self.pairs}
+        changes: list[dict[int, float]] = []
+        for r in range(len(self.m.reactions)):
+            merged: dict[int, float] = {}
+            for s, d in self.change(r).items():
+                merged[to_x.get(s, s)] = merged.get(to_x.get(s, s), 0.0) + d
+            changes.append({s: d for s, d in merged.items() if d != 0.0})
+        return changes
+
+    def reduce(self, names: Sequence[tuple[str, str]]) -> SSAModel:
         self.pairs = [self.pair(f, b) for f, b in names]
         self.check_pairs(self.pairs)
         side: dict[int, tuple[int, int]] = {}
         for j, p in enumerate(self.pairs):
             side[p.x] = (j, 2 + 2 * j)
             side[p.y] = (j, 3 + 2 * j)
-        to_x = {p.y: p.x for p in self.pairs}
-        fast = {r for p in self.pairs for r in (p.rf, p.rb)}
-        catalysts = {j: {p.cf, p.cb} - {self.n_s} for j, p in enumerate(self.pairs)}
-
-        n_r = len(m.reactions)
-        width = max(m.fs.shape[1], 1)
-        nf, fs, fn = m.nf.copy(), np.zeros((n_r, width), np.int64), np.zeros((n_r, width), np.int64)
-        g1, g2 = np.full(n_r, _ONE, np.int64), np.full(n_r, _ONE, np.int64)
-        gen = m.gen.copy()
-        uses: list[set[int]] = []
-        for r in range(n_r):
-            if r in fast:
-                factors, slots = self.factors(r), [_ZERO]
-            else:
-                factors, slots = self.slow_factors(r, side)
-            nf[r] = len(factors)
-            for col, (s, n) in enumerate(sorted(factors.items())):
-                fs[r, col], fn[r, col] = s, n
-            if slots:
-                gen[r] = True
-                g1[r] = slots[0]
-                g2[r] = slots[1] if len(slots) > 1 else _ONE
-            used = set(factors)
-            if r not in fast:
-                for slot in slots:
-                    used |= catalysts[(slot - 2) // 2]
-            uses.append(used)
-
-        changes: list[dict[int, float]] = []
-        for r in range(n_r):
-            merged: dict[int, float] = {}
-            for s, d in self.change(r).items():
-                merged[to_x.get(s, s)] = merged.get(to_x.get(s, s), 0.0) + d
-            changes.append({s: d for s, d in merged.items() if d != 0.0})
-        graph = change_arrays(uses, changes)
-        moved = set().union(*catalysts.values()) if catalysts else set()
+        factors = self.factor_arrays(side)
+        changes = self.lumped_changes()
+        graph = change_arrays(factors.uses, changes)
+        moved = {c for p in self.pairs for c in (p.cf, p.cb)} - {self.n_s}
         moves_catalyst = np.array([bool(set(c) & moved) for c in changes], dtype=np.bool_)
 
         def ints(values: Sequence[int]) -> NDArray[np.int64]:
             return np.array(values, dtype=np.int64)
 
         return dataclasses.replace(
-            m,
-            nf=nf,
-            fs=fs,
-            fn=fn,
-            gen=gen,
-            g1=g1,
-            g2=g2,
+            self.m,
+            nf=factors.nf,
+            fs=factors.fs,
+            fn=factors.fn,
+            gen=factors.gen,
+            g1=factors.g1,
+            g2=factors.g2,
             fast_pairs=tuple((str(f), str(b)) for f, b in names),
             fast_x=ints([p.x for p in self.pairs]),
             fast_y=ints([p.y for p in self.pairs]),
