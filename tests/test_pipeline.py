@@ -5,12 +5,13 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING
 
+import numpy as np
 import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
 from senox.cli import app
-from senox.pipeline import OUTPUTS
+from senox.pipeline import OUTPUTS, depth_warnings
 from senox.report import SECTIONS
 from tests.browser import body_attributes, chromium, needs_chromium
 from tests.conftest import SHARED
@@ -57,6 +58,34 @@ def test_every_output_is_written(bundled: Path) -> None:
     assert record["inputs"]["reference"] == "condition=mV"
     assert set(record["timings"]) >= {"reading the data", "simulating strategies"}
     assert sum(record["initial_state"].values()) == pytest.approx(1.0)
+
+
+def test_depth_confounding_is_flagged_on_the_bundled_data(bundled: Path) -> None:
+    # the bundled Chan 2024 cells: KRAS D12 cells detect 2.7x the genes of the controls
+    warnings = json.loads((bundled / "run.json").read_text())["warnings"]
+    assert any(w.startswith("Groups differ in depth") and "(2.7×)" in w for w in warnings)
+    assert any(w.startswith("Scores that follow sequencing depth") for w in warnings)
+    assert "Groups differ in depth" in (bundled / "report.html").read_text()
+
+
+def test_depth_warnings_fire_only_on_depth_confounding() -> None:
+    rng = np.random.default_rng(0)
+    depth = pd.Series(
+        rng.integers(300, 3000, 400).astype(float), index=[f"c{i}" for i in range(400)]
+    )
+    noise = rng.normal(size=400)
+    scores = pd.DataFrame(
+        {"follows": np.log(depth.to_numpy()) + 0.1 * noise, "independent": noise}, index=depth.index
+    )
+    groups = pd.Series(np.where(np.arange(400) < 200, "a", "b"), index=depth.index)
+    (warning,) = depth_warnings(scores, depth, groups)  # random halves: equal depth
+    assert "follows (ρ = +" in warning
+    assert "independent" not in warning
+    assert depth_warnings(scores[["independent"]], depth, groups) == []
+    deep = depth.where(groups == "a", depth * 2.0)  # group b detects twice the genes
+    (_, grouped) = depth_warnings(scores, deep, groups)
+    assert "in 'b' against" in grouped
+    assert "in 'a'" in grouped
 
 
 def test_report_sections(bundled: Path) -> None:

@@ -2,6 +2,13 @@
 
 from __future__ import annotations
 
-from senox.pipeline._run import BUNDLED, OUTPUTS, RunOptions, embedding, run_pipeline
+from senox.pipeline._run import (
+    BUNDLED,
+    OUTPUTS,
+    RunOptions,
+    depth_warnings,
+    embedding,
+    run_pipeline,
+)
 
-__all__ = ["BUNDLED", "OUTPUTS", "RunOptions", "embedding", "run_pipeline"]
+__all__ = ["BUNDLED", "OUTPUTS", "RunOptions", "depth_warnings", "embedding", "run_pipeline"]
