@@ -13,7 +13,7 @@ import pytest
 
 from senox._errors import InputError
 from senox.model._slowscale import PASSOS_FAST_PAIRS, slow_scale
-from senox.model._ssa import compile_sbml, passos_escape, simulate_ssa
+from senox.model._ssa import _binomial, _cell_streams, compile_sbml, passos_escape, simulate_ssa
 
 from .test_ssa import write_sbml
 
@@ -39,6 +39,20 @@ def cycle_model(tmp_path, *, kf, kb, kd=0.1, kz=0.5, c_birth=0.0, c_death=0.0, c
 
 
 PAIR = [("phos", "dephos")]
+
+
+@pytest.mark.parametrize(("n", "p"), [(7, 0.5), (60, 0.03), (200, 0.97), (3000, 0.4)])
+def test_binomial_draws_have_the_binomial_law(n, p):
+    # 20,000 draws: mean within 4 standard errors, variance within 10 %, support respected
+    state = _cell_streams(11, 0, 1)[0, 4:].copy()
+    draws = np.array([_binomial(float(n), p, state) for _ in range(20_000)])
+    assert draws.min() >= 0
+    assert draws.max() <= n
+    assert (draws == np.round(draws)).all()
+    assert abs(draws.mean() - n * p) <= 4 * math.sqrt(n * p * (1 - p) / draws.size)
+    np.testing.assert_allclose(draws.var(), n * p * (1 - p), rtol=0.1)
+    assert _binomial(float(n), 0.0, state) == 0
+    assert _binomial(float(n), 1.0, state) == n
 
 
 def test_a_reduced_pair_decays_as_the_closed_form(tmp_path):

@@ -566,9 +566,9 @@ class ChangeArrays(NamedTuple):
 def change_arrays(uses: Sequence[set[int]], changes: Sequence[Mapping[int, float]]) -> ChangeArrays:
     """The :class:`SSAModel` arrays of net changes and of the reaction dependency graph (CSR).
 
-    ``uses[d]``: the species reaction ``d``'s propensity reads; ``changes[r]``: the net change
-    of each species reaction ``r`` changes. Reaction ``r``'s firing changes the propensity of
-    every reaction that reads a species it changes.
+    ``uses[d]``: the species reaction ``d``'s propensity reads; ``changes[r]``: species to net
+    change when reaction ``r`` fires. Reaction ``r``'s firing changes the propensity of every
+    reaction that reads a species it changes.
     """
     ch_ptr, ch_s, ch_d = [0], [], []
     dep_ptr: list[int] = [0]
