@@ -51,6 +51,16 @@ def test_fast_pairs_select_the_slow_scale_approximation(tmp_path):
     np.testing.assert_array_equal(table[["Z", "X"]].to_numpy(), expected.reshape(-1, 2))
 
 
+def test_fast_auto_takes_the_pairs_a_pilot_run_finds(tmp_path):
+    path = cycle_model(tmp_path, kf=100.0, kb=200.0)
+    out = tmp_path / "auto.tsv"
+    result = invoke(path, "--cells", 2, "--until", "5s", "--fast", "auto", "--out", out)
+    assert result.exit_code == 0, result.output
+    assert "fast pairs from an exact pilot run: phos:dephos" in result.output
+    assert "slow-scale (1 fast pairs)" in result.output
+    assert out.exists()
+
+
 def test_bad_input_is_one_line_and_writes_nothing(tmp_path):
     path = cycle_model(tmp_path, kf=5.0, kb=10.0)
     out = tmp_path / "x.tsv"

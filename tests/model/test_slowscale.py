@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from senox._errors import InputError
-from senox.model._slowscale import PASSOS_FAST_PAIRS, slow_scale
+from senox.model._slowscale import PASSOS_FAST_PAIRS, slow_scale, suggest_fast_pairs
 from senox.model._ssa import _binomial, _cell_streams, compile_sbml, passos_escape, simulate_ssa
 
 from .test_ssa import write_sbml
@@ -176,3 +176,20 @@ def test_what_the_reduction_cannot_average_is_refused(tmp_path):
     model = slow_scale(compile_sbml(cycle_model(tmp_path, kf=1.0, kb=1.0)), PAIR)
     with pytest.raises(InputError, match="already reduced"):
         slow_scale(model, PAIR)
+
+
+def test_a_pilot_run_finds_the_fast_cycle_and_only_it(tmp_path):
+    # the cycle fires at 200-400/s per molecule against slow rates of at most 0.5/s: proposed;
+    # at 0.02-0.04/s it is slower than the decay (0.1/s): not proposed
+    fast = compile_sbml(cycle_model(tmp_path, kf=100.0, kb=200.0, name="fast"))
+    assert suggest_fast_pairs(fast, until=5.0) == [("phos", "dephos")]
+    slow = compile_sbml(cycle_model(tmp_path, kf=0.01, kb=0.02, name="slow"))
+    assert suggest_fast_pairs(slow, until=5.0) == []
+    with pytest.raises(InputError, match="already reduced"):
+        suggest_fast_pairs(slow_scale(fast, PAIR), until=5.0)
+
+
+def test_a_pilot_run_finds_the_three_passos_cycles():
+    # 0-2.5 d (IR at 2 d): the Mdm2, p53 and p38 cycles are 99 % of the exact SSA's events
+    pairs = suggest_fast_pairs(compile_sbml("passos2010"), until=2.5 * 86400.0, seed=1)
+    assert sorted(pairs) == sorted(PASSOS_FAST_PAIRS)

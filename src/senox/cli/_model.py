@@ -56,6 +56,10 @@ def run_command(
 SSA_CHUNK = 50
 
 
+def _pair_text(pairs: list[tuple[str, str]]) -> str:
+    return " ".join(f"{forward}:{backward}" for forward, backward in pairs)
+
+
 def _fast_pairs(values: list[str]) -> list[tuple[str, str]]:
     pairs = []
     for value in values:
@@ -84,21 +88,33 @@ def ssa_command(
         list[str] | None,
         typer.Option(
             help="A fast reversible pair FORWARD:BACKWARD for the slow-scale approximation "
-            "(repeat for more). Without it the simulation is exact."
+            "(repeat for more), or 'auto' to take the pairs a short exact pilot run finds "
+            "(senox.model.suggest_fast_pairs). Without it the simulation is exact."
         ),
     ] = None,
     force: ForceOpt = False,
 ) -> None:
     """Simulate single cells stochastically (Gillespie's direct method, or slow-scale)."""
-    from senox.model import compile_sbml, parse_duration, simulate_ssa, slow_scale
+    from senox.model import (
+        compile_sbml,
+        parse_duration,
+        simulate_ssa,
+        slow_scale,
+        suggest_fast_pairs,
+    )
 
     refuse_existing([out], force=force)
-    pairs = _fast_pairs(fast or [])
     compiled = compile_sbml(model)
+    span = parse_duration(until) / compiled.time_unit
+    names = [n.strip() for n in species.split(",")] if species else list(compiled.species)
+    compiled.index(names)  # unknown species fail here, before any work
+    if fast == ["auto"]:
+        pairs = suggest_fast_pairs(compiled, until=span, seed=seed)
+        typer.echo(f"fast pairs from an exact pilot run: {_pair_text(pairs) or 'none'}", err=True)
+    else:
+        pairs = _fast_pairs(fast or [])
     ssa = slow_scale(compiled, pairs) if pairs else compiled
-    names = [n.strip() for n in species.split(",")] if species else list(ssa.species)
-    ssa.index(names)  # unknown species fail here, before any work
-    times = np.linspace(0.0, parse_duration(until) / ssa.time_unit, points)
+    times = np.linspace(0.0, span, points)
     parts = []
     with progress_bar(cells, show=cells > SSA_CHUNK, label="cells") as advance:
         for first in range(0, cells, SSA_CHUNK):

@@ -9,7 +9,7 @@
 - Exact stochastic single-cell ensembles of mass-action SBML models (:func:`simulate_ssa`), with
   Passos et al. 2010's escape-from-arrest experiment (:func:`passos_escape`), and the slow-scale
   approximation that replaces fast reversible conversions by their equilibrium law
-  (:func:`slow_scale`).
+  (:func:`slow_scale`, with the pairs found by :func:`suggest_fast_pairs`).
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from senox.model._simulate import (
     sample_cohort,
     simulate_strategies,
 )
-from senox.model._slowscale import PASSOS_FAST_PAIRS, slow_scale
+from senox.model._slowscale import PASSOS_FAST_PAIRS, slow_scale, suggest_fast_pairs
 from senox.model._spec import Dose, ModelSpec, load_model, read_model
 from senox.model._ssa import (
     EscapeArm,
@@ -80,6 +80,7 @@ __all__ = [
     "simulate_ssa",
     "simulate_strategies",
     "slow_scale",
+    "suggest_fast_pairs",
     "time_unit_seconds",
     "to_antimony",
     "to_sbml",

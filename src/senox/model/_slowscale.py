@@ -47,7 +47,13 @@ if TYPE_CHECKING:
 
     from numpy.typing import NDArray
 
-__all__ = ["PASSOS_FAST_PAIRS", "slow_scale"]
+__all__ = [
+    "PASSOS_FAST_PAIRS",
+    "SEPARATION",
+    "expected_firings",
+    "slow_scale",
+    "suggest_fast_pairs",
+]
 
 #: The fast cycles of Passos et al. 2010 (BIOMD0000000287), as (forward, backward) reaction ids:
 #: Mdm2 (about 74 % of exact SSA events), p53 (21 %) and p38 (4 %) phosphorylation.
@@ -298,3 +304,86 @@ def slow_scale(model: SSAModel, pairs: Sequence[tuple[str, str]]) -> SSAModel:
         msg = f"{model.source}: slow-scale reduction needs at least one (forward, backward) pair"
         raise InputError(msg)
     return _Reducer(model).reduce(pairs)
+
+
+#: :func:`suggest_fast_pairs` proposes a pair when its two reactions together fire at least this
+#: many times as often as any other reaction that changes one of its species or catalysts.
+SEPARATION = 10.0
+
+
+def expected_firings(
+    model: SSAModel, runs: NDArray[np.float64], times: NDArray[np.float64]
+) -> NDArray[np.float64]:
+    """Expected firings of every reaction over recorded exact runs.
+
+    The time integral of each propensity: trapezoid rule on the recording grid, mean over cells,
+    the model's initial rate constants (events that change a parameter are not followed).
+    ``runs``: ``(cells, times, species)`` of every species in model order.
+    """
+    k = model.coef.copy()
+    for r in range(k.shape[0]):
+        for q in range(model.kp_ptr[r], model.kp_ptr[r + 1]):
+            k[r] *= model.p0[model.kp_idx[q]] ** model.kp_exp[q]
+    propensity = np.empty((runs.shape[1], k.shape[0]))
+    for r in range(k.shape[0]):
+        value = np.full(runs.shape[:2], k[r])
+        for j in range(model.nf[r]):
+            count = runs[:, :, model.fs[r, j]]
+            for m in range(model.fn[r, j]):
+                value = value * (count - m)
+        propensity[:, r] = value.mean(axis=0)
+    return np.asarray(np.trapezoid(propensity, times, axis=0), dtype=np.float64)
+
+
+def suggest_fast_pairs(
+    model: SSAModel, *, until: float, n_cells: int = 2, seed: int = 0, points: int = 400
+) -> list[tuple[str, str]]:
+    """Fast reversible conversions of ``model``, found by a short exact pilot run.
+
+    Every pair of reactions that :func:`slow_scale` accepts (``X (+ Cf) -> Y``, ``Y (+ Cb) ->
+    X``) is a candidate. The pilot (``n_cells`` cells from 0 to ``until``, model time units)
+    gives each reaction's expected firings (:func:`expected_firings`). A candidate is proposed
+    when its two reactions fire at least :data:`SEPARATION` times as often as any other
+    reaction that changes X, Y or a catalyst; candidates are taken most frequent first, each
+    species in one pair. A heuristic: check the reduced model's statistics against the exact
+    SSA on the case at hand.
+    """
+    from senox.model._ssa import simulate_ssa
+
+    if model.fast_pairs:
+        msg = f"{model.source}: the model is already reduced; start from compile_sbml's model"
+        raise InputError(msg)
+    times = np.linspace(0.0, until, points)
+    runs = simulate_ssa(model, n_cells=n_cells, times=times, seed=seed)
+    firings = expected_firings(model, runs, times)
+    reducer = _Reducer(model)
+    conversions: dict[int, tuple[int, int, int]] = {}
+    for r in range(len(model.reactions)):
+        try:
+            conversions[r] = reducer.conversion(r)
+        except InputError:
+            continue
+    candidates = []
+    for rf, (x, y, cf) in conversions.items():
+        for rb, (y_back, x_back, cb) in conversions.items():
+            if (y_back, x_back) != (y, x) or rf == rb:
+                continue
+            moved = {x, y, cf, cb} - {reducer.n_s}
+            others = [
+                firings[r]
+                for r in range(len(model.reactions))
+                if r not in (rf, rb) and moved & set(reducer.change(r))
+            ]
+            fast = firings[rf] + firings[rb]
+            if fast > 0 and fast >= SEPARATION * max(others, default=0.0):
+                candidates.append((fast, rf, rb, {x, y}, {cf, cb} - {reducer.n_s}))
+    chosen: list[tuple[str, str]] = []
+    taken: set[int] = set()
+    catalysts: set[int] = set()
+    for _, rf, rb, species, cats in sorted(candidates, key=lambda c: -c[0]):
+        if species & taken or species & catalysts or cats & taken:
+            continue
+        chosen.append((model.reactions[rf], model.reactions[rb]))
+        taken |= species
+        catalysts |= cats
+    return chosen
