@@ -1,7 +1,7 @@
 """Passos et al. 2010's 500-cell escape experiment with senox's SSA, timed against libroadrunner.
 
     python benchmarks/bench_passos_ssa.py --method exact        # exact SSA, 500 cells (~40 min)
-    python benchmarks/bench_passos_ssa.py                       # slow-scale SSA (about a minute)
+    python benchmarks/bench_passos_ssa.py                       # slow-scale SSA (about 4 min)
     python benchmarks/bench_passos_ssa.py --cells 20 --rr-cells 1 --out /tmp/passos   # a quick look
 
 Two methods: ``exact`` (Gillespie's direct method, every reaction fired) and ``slow-scale``
