@@ -299,7 +299,7 @@ def early_check(model: SSAModel, n_exact: int, seed: int) -> dict[str, object]:
     (seed ``seed + 1``) from 0 to 3 days after IR; per species and day, both means and the
     difference over its standard error.
     """
-    exact = compile_sbml("passos2010")
+    exact = ssa_model("exact")
     times = np.array(EARLY_DAYS) * 86400.0 / exact.time_unit
     walls = {}
     runs = {}

@@ -40,7 +40,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from senox._errors import InputError
-from senox.model._ssa import SSAModel, change_arrays
+from senox.model._ssa import SSAModel, _all_propensities, _rates, change_arrays
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -320,18 +320,21 @@ def expected_firings(
     the model's initial rate constants (events that change a parameter are not followed).
     ``runs``: ``(cells, times, species)`` of every species in model order.
     """
-    k = model.coef.copy()
-    for r in range(k.shape[0]):
-        for q in range(model.kp_ptr[r], model.kp_ptr[r + 1]):
-            k[r] *= model.p0[model.kp_idx[q]] ** model.kp_exp[q]
-    propensity = np.empty((runs.shape[1], k.shape[0]))
-    for r in range(k.shape[0]):
-        value = np.full(runs.shape[:2], k[r])
-        for j in range(model.nf[r]):
-            count = runs[:, :, model.fs[r, j]]
-            for m in range(model.fn[r, j]):
-                value = value * (count - m)
-        propensity[:, r] = value.mean(axis=0)
+    m = model
+    k = np.empty(len(m.reactions))
+    _rates(m.p0, k, m.coef, m.kp_ptr, m.kp_idx, m.kp_exp)
+    order = np.arange(k.size, dtype=np.int64)
+    share = np.array([1.0, 0.0])  # an exact model's shares: slot 0 holds 1
+    x = np.ones(len(m.species) + 1)  # the kernel's extra slot holds 1.0
+    a = np.empty(k.size)
+    propensity = np.zeros((runs.shape[1], k.size))
+    for cell in runs:
+        for i, state in enumerate(cell):
+            x[:-1] = state
+            _all_propensities(
+                x, k, a, order, m.f1, m.f2, m.dd, m.gen, m.nf, m.fs, m.fn, share, m.g1, m.g2
+            )
+            propensity[i] += a / runs.shape[0]
     return np.asarray(np.trapezoid(propensity, times, axis=0), dtype=np.float64)
 
 
