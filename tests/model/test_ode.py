@@ -12,6 +12,7 @@ from __future__ import annotations
 import itertools
 import math
 
+import numba
 import numpy as np
 import pytest
 
@@ -21,6 +22,7 @@ from senox.model._ode import (
     OK,
     RKC_STAGES,
     TOO_MANY_STEPS,
+    _call,
     _rkc_beta,
     _rkc_coefficients,
     simulate,
@@ -421,6 +423,23 @@ def test_generated_code_is_readable_and_the_jacobian_is_exact():
             compiled.py_rhs(0.0, down, p, f_down)
             numeric[:, j] = (f_up - f_down) / (2 * h)
         np.testing.assert_allclose(jac.reshape(3, 3), numeric, rtol=1e-6, atol=1e-8)
+
+
+def test_a_negative_integer_power_of_zero_is_infinite_not_an_error():
+    # numba's own inversion of an integer power raises ZeroDivisionError, which a C callback
+    # swallows, leaving the derivatives unwritten; the generator divides instead
+    spec = _model([("X", 0.0)], [("k", 1.0)], [("r", "k * X ** -2 + k * pow(X, -1)", {"X": 1})])
+    assert "1.0 / s_X ** 2" in rhs_source(spec)
+    assert "1.0 / s_X ** 1" in rhs_source(spec)
+    compiled = compile_model(spec)
+    dydt = np.full(1, 7.0)
+    _evaluate(compiled.rhs, 0.0, np.zeros(1), compiled.extend([1.0]), dydt)
+    assert dydt[0] == np.inf
+
+
+@numba.njit
+def _evaluate(rhs, t, y, p, out):  # pragma: no cover (compiled)
+    _call(rhs, t, y, p, out)
 
 
 def test_infix_is_unambiguous():

@@ -85,23 +85,32 @@ class _ToPython(ast.NodeTransformer):
         return ast.Constant(value=_value(node))
 
     def visit_BinOp(self, node: ast.BinOp) -> ast.expr:
-        left = self.visit(node.left)
-        if isinstance(node.op, ast.Pow) and _small_integer(node.right) is not None:
-            # an integer power stays an integer so that numba multiplies instead of calling pow
-            return ast.BinOp(
-                left=left, op=ast.Pow(), right=ast.Constant(_small_integer(node.right))
-            )
-        return ast.BinOp(left=left, op=node.op, right=self.visit(node.right))
+        if isinstance(node.op, ast.Pow):
+            return _power(self.visit(node.left), node.right, self.visit)
+        return ast.BinOp(left=self.visit(node.left), op=node.op, right=self.visit(node.right))
 
     def visit_Call(self, node: ast.Call) -> ast.expr:
         assert isinstance(node.func, ast.Name)
-        args = [self.visit(a) for a in node.args]
         if node.func.id == "pow":
-            if _small_integer(node.args[1]) is not None:
-                args[1] = ast.Constant(_small_integer(node.args[1]))
-            return ast.BinOp(left=args[0], op=ast.Pow(), right=args[1])
+            return _power(self.visit(node.args[0]), node.args[1], self.visit)
+        args = [self.visit(a) for a in node.args]
         func = ast.Attribute(value=ast.Name("math", ast.Load()), attr=_MATH[node.func.id])
         return ast.Call(func=func, args=args, keywords=[])
+
+
+def _power(base: ast.expr, exponent: ast.expr, visit: Callable[[ast.expr], Any]) -> ast.expr:
+    """``base ** exponent`` for numba.
+
+    An integer exponent stays an integer, so that numba multiplies instead of calling ``pow``;
+    a negative one is written ``1.0 / base ** k``, the division numba would do, but under the
+    functions' NumPy error model (``0 ** -k`` is ``inf``; numba's own inversion raises
+    ZeroDivisionError, which a C callback cannot pass on).
+    """
+    k = _small_integer(exponent)
+    if k is None:
+        return ast.BinOp(left=base, op=ast.Pow(), right=visit(exponent))
+    power = ast.BinOp(left=base, op=ast.Pow(), right=ast.Constant(abs(k)))
+    return ast.BinOp(left=ast.Constant(1.0), op=ast.Div(), right=power) if k < 0 else power
 
 
 def _small_integer(node: ast.expr) -> int | None:
@@ -641,3 +650,180 @@ def compile_model(spec: ModelSpec) -> CompiledModel:
         _CACHE[key] = compiled
         _BY_SPEC[id(spec)] = (spec, compiled)
         return compiled
+
+
+# --------------------------------------------------------------------------------------------
+# LLVM IR for lanes: the right-hand side of LANES members at once
+# --------------------------------------------------------------------------------------------
+
+#: Members the lane right-hand side evaluates at once (one AVX-512 register of float64).
+LANES = 8
+
+
+class _LaneEmitter:
+    """Translate the numba-dialect ``rhs`` into LLVM IR on vectors of :data:`LANES` doubles.
+
+    Each operation is the one numba emits for the scalar function (``fadd``, ``fdiv``, the
+    ``llvm.pow``/``exp``/``log`` intrinsics, ``sqrt``, integer powers by the same unrolled
+    squaring as numba's ``static_power_impl``), only on vectors, so every lane computes bit
+    for bit what the scalar ``rhs`` computes for its member.
+    """
+
+    def __init__(self, builder: Any, module: Any, vector: Any, loads: Callable[[str], Any]):
+        self.builder = builder
+        self.module = module
+        self.vector = vector
+        self.values: dict[str, Any] = {}
+        self.loads = loads
+
+    def _intrinsic(self, name: str, arity: int) -> Any:
+        from llvmlite import ir
+
+        full = f"llvm.{name}.v{LANES}f64"
+        if full in self.module.globals:
+            return self.module.globals[full]
+        return ir.Function(self.module, ir.FunctionType(self.vector, [self.vector] * arity), full)
+
+    def constant(self, value: float) -> Any:
+        from llvmlite import ir
+
+        return ir.Constant(self.vector, [float(value)] * LANES)
+
+    def name(self, name: str) -> Any:
+        if name not in self.values:
+            self.values[name] = self.loads(name)
+        return self.values[name]
+
+    def integer_power(self, base: Any, exponent: int) -> Any:
+        b = self.builder
+        result = self.constant(1.0)
+        value = base
+        remaining = abs(exponent)
+        while remaining:
+            if remaining & 1:
+                result = b.fmul(result, value)
+            remaining >>= 1
+            if remaining:
+                value = b.fmul(value, value)
+        return b.fdiv(self.constant(1.0), result) if exponent < 0 else result
+
+    def __call__(self, node: ast.expr) -> Any:
+        b = self.builder
+        if isinstance(node, ast.Constant):
+            return self.constant(_value(node))
+        if isinstance(node, ast.Name):
+            return self.name(node.id)
+        if isinstance(node, ast.UnaryOp):
+            operand = self(node.operand)
+            return b.fneg(operand) if isinstance(node.op, ast.USub) else operand
+        if isinstance(node, ast.BinOp):
+            left = self(node.left)
+            if isinstance(node.op, ast.Pow):
+                right = node.right
+                if isinstance(right, ast.Constant) and isinstance(right.value, int):
+                    return self.integer_power(left, right.value)
+                return b.call(self._intrinsic("pow", 2), [left, self(right)])
+            operation = {ast.Add: b.fadd, ast.Sub: b.fsub, ast.Mult: b.fmul, ast.Div: b.fdiv}
+            return operation[type(node.op)](left, self(node.right))
+        assert isinstance(node, ast.Call)
+        assert isinstance(node.func, ast.Attribute)
+        return b.call(self._intrinsic(node.func.attr, 1), [self(node.args[0])])
+
+
+def lane_rhs_ir(module_source: str, n_species: int, name: str) -> str:
+    """LLVM IR of ``void name(double t, double* y, double* p, double* dydt)`` for lanes.
+
+    The scalar ``rhs`` of a generated module (:func:`model_source`) on :data:`LANES` members
+    at once. Every vector is lane-major: row ``i`` holds the members' values side by side at
+    ``[i * LANES, (i + 1) * LANES)``. ``y`` holds the species' rows and then a row of the
+    members' times (``t`` is not read); ``p`` the extended parameters' rows; ``dydt``
+    receives the derivatives' rows.
+    """
+    from llvmlite import ir
+
+    (function,) = (
+        f
+        for f in ast.parse(module_source).body
+        if isinstance(f, ast.FunctionDef) and f.name == "rhs"
+    )
+    double = ir.DoubleType()
+    vector = ir.VectorType(double, LANES)
+    module = ir.Module(name=name)
+    pointer = ir.PointerType(double)
+    signature = ir.FunctionType(ir.VoidType(), [double, pointer, pointer, pointer])
+    lanes = ir.Function(module, signature, name=name)
+    builder = ir.IRBuilder(lanes.append_basic_block("entry"))
+    _, y, p, dydt = lanes.args
+
+    def row(base: Any, index: int) -> Any:
+        address = builder.gep(base, [ir.Constant(ir.IntType(64), index * LANES)])
+        return builder.bitcast(address, ir.PointerType(vector))
+
+    rows: dict[str, tuple[Any, int]] = {"t": (y, n_species)}
+
+    def load(local: str) -> Any:
+        base, index = rows[local]
+        return builder.load(row(base, index), align=8)
+
+    emit = _LaneEmitter(builder, module, vector, load)
+    for statement in function.body:
+        assert isinstance(statement, ast.Assign)
+        (target,), value = statement.targets, statement.value
+        if isinstance(value, ast.Subscript):  # a species or parameter read
+            assert isinstance(target, ast.Name)
+            assert isinstance(value.value, ast.Name)
+            assert isinstance(value.slice, ast.Constant)
+            rows[target.id] = (y if value.value.id == "y" else p, int(_value(value.slice)))
+        elif isinstance(target, ast.Name):
+            emit.values[target.id] = emit(value)
+        else:
+            assert isinstance(target, ast.Subscript)
+            assert isinstance(target.slice, ast.Constant)
+            builder.store(emit(value), row(dydt, int(_value(target.slice))), align=8)
+    builder.ret_void()
+    return str(module)
+
+
+@dataclass(frozen=True)
+class LaneFunction:
+    """A model's lane right-hand side (:func:`lane_rhs_ir`), compiled by numba's LLVM.
+
+    Passed to numba kernels like the ``rhs`` C callback (same first-class function type);
+    ``library`` keeps the machine code alive.
+    """
+
+    address: int
+    library: Any
+
+    def __wrapper_address__(self) -> int:
+        return self.address
+
+    def signature(self) -> Any:
+        return _signature()
+
+
+_LANES: dict[str, Any] = {}
+
+
+def compile_lanes(compiled: CompiledModel) -> Any:
+    """The lane right-hand side of a compiled model, built once per model (well under 1 s)."""
+    import llvmlite.binding as llvm
+    import numba.experimental.function_type  # noqa: F401 (registers typeof for the protocol)
+    from numba.core import registry
+    from numba.core.compiler_lock import global_compiler_lock
+    from numba.core.types import WrapperAddressProtocol
+
+    with _CACHE_LOCK:
+        known = _LANES.get(compiled.key)
+        if known is not None:
+            return known
+        name = f"senox_lanes_{compiled.key[:16]}"
+        ir_text = lane_rhs_ir(compiled.source, compiled.n_species, name)
+        library = registry.cpu_target.target_context.codegen().create_library(name)
+        with global_compiler_lock:
+            library.add_llvm_module(llvm.parse_assembly(ir_text))
+            library.finalize()
+        WrapperAddressProtocol.register(LaneFunction)
+        lanes = LaneFunction(library.get_pointer_to_function(name), library)
+        _LANES[compiled.key] = lanes
+        return lanes

@@ -1,0 +1,563 @@
+"""DOPRI5 on eight members at once: the ensemble engine's explicit integrator in SIMD lanes.
+
+Each of the :data:`~senox.model._compile.LANES` lanes integrates its own member with its own
+step size, step control, dose schedule and output times; a lane whose member is done takes
+the next one from the queue. Only the work that is the same for every lane is done side by
+side: the stage vectors and the right-hand side (:func:`~senox.model._compile.compile_lanes`,
+one vector instruction for eight members' copy of a statement). What differs between lanes --
+accepting or rejecting a step, dense output, clipping, the next step size, restarting at a
+dose -- runs lane by lane through the scalar engine's own functions (:mod:`senox.model._ode`)
+on the lane's column.
+
+Every lane does exactly the scalar engine's arithmetic in the same order, so a member's
+trajectory and statistics are bit for bit those of ``_ode``'s scalar DOPRI5 (the tests check
+this with ``==``), whatever lane or queue position it gets.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING, Any
+
+import numba
+import numpy as np
+
+from senox.model._compile import LANES, compile_lanes
+from senox.model._ode import (
+    _A21,
+    _A31,
+    _A32,
+    _A41,
+    _A42,
+    _A43,
+    _A51,
+    _A52,
+    _A53,
+    _A54,
+    _A61,
+    _A62,
+    _A63,
+    _A64,
+    _A65,
+    _A71,
+    _A73,
+    _A74,
+    _A75,
+    _A76,
+    _C2,
+    _C3,
+    _C4,
+    _C5,
+    _E1,
+    _E3,
+    _E4,
+    _E5,
+    _E6,
+    _E7,
+    OK,
+    RODAS,
+    STEP_TOO_SMALL,
+    TOO_MANY_STEPS,
+    _call,
+    _dopri_output,
+    _first_step,
+    _run,
+)
+
+if TYPE_CHECKING:
+    from numpy.typing import NDArray
+
+    from senox.model._compile import CompiledModel
+
+#: Lane states.
+_IDLE, _STEPPING = 0, 1
+
+
+@numba.njit(nogil=True, error_model="numpy", cache=True, inline="always")
+def _lane_stages(
+    rhs_lanes: Any,
+    t: NDArray[np.float64],
+    h: NDArray[np.float64],
+    t_new: NDArray[np.float64],
+    y: NDArray[np.float64],
+    p: NDArray[np.float64],
+    k1: NDArray[np.float64],
+    k2: NDArray[np.float64],
+    k3: NDArray[np.float64],
+    k4: NDArray[np.float64],
+    k5: NDArray[np.float64],
+    k6: NDArray[np.float64],
+    k7: NDArray[np.float64],
+    w: NDArray[np.float64],
+    y1: NDArray[np.float64],
+    hv: NDArray[np.float64],
+) -> None:  # pragma: no cover (compiled)
+    """One DOPRI5 step of every lane: ``_ode._dopri_stages`` on lane-major rows.
+
+    The vectors are flat, ``n`` rows of ``lanes`` (``hv``: each lane's step, repeated on every
+    row), so that each stage is one loop LLVM vectorises; ``w`` and ``y1`` carry one more row,
+    the lanes' times of the stage.
+    """
+    lanes = t.shape[0]
+    size = y.shape[0]
+    for k in range(size):
+        hv[k] = h[k % lanes]
+    for k in range(size):
+        w[k] = y[k] + hv[k] * _A21 * k1[k]
+    for lane in range(lanes):
+        w[size + lane] = t[lane] + _C2 * h[lane]
+    _call(rhs_lanes, 0.0, w, p, k2)
+    for k in range(size):
+        w[k] = y[k] + hv[k] * (_A31 * k1[k] + _A32 * k2[k])
+    for lane in range(lanes):
+        w[size + lane] = t[lane] + _C3 * h[lane]
+    _call(rhs_lanes, 0.0, w, p, k3)
+    for k in range(size):
+        w[k] = y[k] + hv[k] * (_A41 * k1[k] + _A42 * k2[k] + _A43 * k3[k])
+    for lane in range(lanes):
+        w[size + lane] = t[lane] + _C4 * h[lane]
+    _call(rhs_lanes, 0.0, w, p, k4)
+    for k in range(size):
+        w[k] = y[k] + hv[k] * (_A51 * k1[k] + _A52 * k2[k] + _A53 * k3[k] + _A54 * k4[k])
+    for lane in range(lanes):
+        w[size + lane] = t[lane] + _C5 * h[lane]
+    _call(rhs_lanes, 0.0, w, p, k5)
+    for k in range(size):
+        w[k] = y[k] + hv[k] * (
+            _A61 * k1[k] + _A62 * k2[k] + _A63 * k3[k] + _A64 * k4[k] + _A65 * k5[k]
+        )
+    for lane in range(lanes):
+        w[size + lane] = t_new[lane]
+    _call(rhs_lanes, 0.0, w, p, k6)
+    for k in range(size):
+        y1[k] = y[k] + hv[k] * (
+            _A71 * k1[k] + _A73 * k3[k] + _A74 * k4[k] + _A75 * k5[k] + _A76 * k6[k]
+        )
+    for lane in range(lanes):
+        y1[size + lane] = t_new[lane]
+    _call(rhs_lanes, 0.0, y1, p, k7)
+
+
+@numba.njit(nogil=True, error_model="numpy", cache=True)
+def _load(
+    derive: Any,
+    m: int,
+    lane: int,
+    params: NDArray[np.float64],
+    y0: NDArray[np.float64],
+    prow: NDArray[np.float64],
+    p: NDArray[np.float64],
+    y: NDArray[np.float64],
+) -> None:  # pragma: no cover (compiled)
+    """Put member ``m`` into lane ``lane``: its extended parameters and initial state."""
+    row = m if params.shape[0] > 1 else 0
+    _call(derive, 0.0, params[row], params[row], prow[lane])
+    for k in range(prow.shape[1]):
+        p[k, lane] = prow[lane, k]
+    start = m if y0.shape[0] > 1 else 0
+    lanes = p.shape[1]
+    for i in range(y0.shape[1]):
+        y[i * lanes + lane] = y0[start, i]
+
+
+@numba.njit(nogil=True, error_model="numpy", cache=True)
+def _next_segment(
+    rhs: Any,
+    lane: int,
+    m: int,
+    times: NDArray[np.float64],
+    dose_t: NDArray[np.float64],
+    dose_s: NDArray[np.int64],
+    dose_a: NDArray[np.float64],
+    prow: NDArray[np.float64],
+    y: NDArray[np.float64],
+    k1: NDArray[np.float64],
+    t: NDArray[np.float64],
+    h: NDArray[np.float64],
+    t_stop: NDArray[np.float64],
+    fac_old: NDArray[np.float64],
+    j: NDArray[np.int64],
+    d: NDArray[np.int64],
+    rejected_last: NDArray[np.bool_],
+    rtol: float,
+    atol: float,
+    out: NDArray[np.float64],
+    counts: NDArray[np.int64],
+    scratch: NDArray[np.float64],
+) -> bool:  # pragma: no cover (compiled)
+    """A lane at its time: doses and outputs there, then DOPRI5's start on the next segment.
+
+    ``_ode._run``'s loop and ``_dopri_segment``'s start, on the lane. False when the member
+    has no output left (it is done).
+    """
+    lanes = t.shape[0]
+    n, nt, nd = out.shape[2], times.shape[0], dose_t.shape[0]
+    while d[lane] < nd and dose_t[d[lane]] <= t[lane]:
+        y[dose_s[d[lane]] * lanes + lane] += dose_a[d[lane]]
+        d[lane] += 1
+    while j[lane] < nt and times[j[lane]] <= t[lane]:
+        for i in range(n):
+            out[m, j[lane], i] = y[i * lanes + lane]
+        j[lane] += 1
+    if j[lane] >= nt:
+        return False
+    t_stop[lane] = times[nt - 1]
+    if d[lane] < nd and dose_t[d[lane]] < t_stop[lane]:
+        t_stop[lane] = dose_t[d[lane]]
+    ys, fs, ws, gs = scratch[0], scratch[1], scratch[2], scratch[3]
+    for i in range(n):
+        ys[i] = y[i * lanes + lane]
+    _call(rhs, t[lane], ys, prow[lane], fs)
+    span = t_stop[lane] - t[lane]
+    h[lane] = _first_step(rhs, t[lane], ys, fs, prow[lane], span, 5, rtol, atol, ws, gs)
+    counts[m, 2] += 2
+    for i in range(n):
+        k1[i * lanes + lane] = fs[i]
+    fac_old[lane] = 1e-4
+    rejected_last[lane] = False
+    return True
+
+
+@numba.njit(nogil=True, error_model="numpy", cache=True)
+def _lane_group(
+    derive: Any,
+    rhs: Any,
+    rhs_lanes: Any,
+    jac: Any,
+    auto: int,
+    autonomous: int,
+    times: NDArray[np.float64],
+    dose_t: NDArray[np.float64],
+    dose_s: NDArray[np.int64],
+    dose_a: NDArray[np.float64],
+    params: NDArray[np.float64],
+    y0: NDArray[np.float64],
+    first: int,
+    stop: int,
+    n_extended: int,
+    rtol: float,
+    atol: float,
+    max_steps: int,
+    explicit_limit: int,
+    out: NDArray[np.float64],
+    counts: NDArray[np.int64],
+    status: NDArray[np.int64],
+) -> None:  # pragma: no cover (compiled)
+    """Members ``first .. stop - 1`` through the lanes, each as ``_ode._member`` would do it.
+
+    ``explicit_limit`` is DOPRI5's step budget per member: ``max_steps``, or with ``auto``
+    ``min(explicit_steps, max_steps)``, after which the member is redone with RODAS4.
+    """
+    lanes = LANES
+    n = y0.shape[1]
+    p = np.zeros((n_extended, lanes))
+    prow = np.zeros((lanes, n_extended))
+    # lane-major vectors: species i of lane lane at i * lanes + lane; w and y1 end with a time row
+    size = n * lanes
+    y, w, y1 = np.zeros(size), np.zeros(size + lanes), np.zeros(size + lanes)
+    k1, k2, k3, k4 = np.zeros(size), np.zeros(size), np.zeros(size), np.zeros(size)
+    k5, k6, k7 = np.zeros(size), np.zeros(size), np.zeros(size)
+    hv, q = np.zeros(size), np.zeros(size)
+    e = np.zeros(lanes)
+    negative = np.zeros(lanes, dtype=np.bool_)
+    scratch = np.empty((4, n))
+    member = np.full(lanes, -1)
+    failure = np.zeros(lanes, np.int64)
+    stepping = np.zeros(lanes, dtype=np.bool_)
+    t, h, t_new, t_stop, fac_old = (
+        np.zeros(lanes),
+        np.zeros(lanes),
+        np.zeros(lanes),
+        np.zeros(lanes),
+        np.zeros(lanes),
+    )
+    j, d = np.zeros(lanes, np.int64), np.zeros(lanes, np.int64)
+    rejected_last = np.zeros(lanes, dtype=np.bool_)
+    last = np.zeros(lanes, dtype=np.bool_)
+    queue = first
+    while True:
+        # lanes between segments: the next segment, or the member's end and the next member
+        for lane in range(lanes):
+            while not stepping[lane] and (member[lane] >= 0 or queue < stop):
+                m = member[lane]
+                if m < 0:
+                    m = member[lane] = queue
+                    queue += 1
+                    _load(derive, m, lane, params, y0, prow, p, y)
+                    t[lane], j[lane], d[lane], failure[lane] = 0.0, 0, 0, OK
+                elif failure[lane] != OK:
+                    _fail(rhs, jac, auto, autonomous, m, j[lane], failure[lane], times, dose_t,
+                          dose_s, dose_a, prow[lane], y0, rtol, atol, max_steps, out, counts,
+                          status)  # fmt: skip
+                    member[lane] = -1
+                    continue
+                stepping[lane] = _next_segment(
+                    rhs, lane, m, times, dose_t, dose_s, dose_a, prow, y, k1, t, h, t_stop,
+                    fac_old, j, d, rejected_last, rtol, atol, out, counts, scratch,
+                )  # fmt: skip
+                if not stepping[lane]:
+                    status[m] = OK
+                    member[lane] = -1
+        # before the step: the scalar engine's checks, lane by lane
+        active = 0
+        for lane in range(lanes):
+            if not stepping[lane]:
+                h[lane] = 0.0
+                t_new[lane] = t[lane]
+                continue
+            # ``steps >= budget`` of _dopri_segment: DOPRI5's steps of the member so far
+            if counts[member[lane], 0] >= explicit_limit:
+                failure[lane] = TOO_MANY_STEPS
+            elif h[lane] <= 1e-13 * max(abs(t[lane]), 1.0):
+                failure[lane] = STEP_TOO_SMALL
+            if failure[lane] != OK:
+                stepping[lane] = False
+                h[lane] = 0.0
+                t_new[lane] = t[lane]
+                continue
+            last[lane] = t[lane] + 1.01 * h[lane] >= t_stop[lane]
+            if last[lane]:
+                h[lane] = t_stop[lane] - t[lane]
+            t_new[lane] = t_stop[lane] if last[lane] else t[lane] + h[lane]
+            active += 1
+        if active == 0:
+            if queue >= stop and (member < 0).all():
+                return
+            continue  # lanes that failed before the step: redo them, take new members
+        _lane_stages(rhs_lanes, t, h, t_new, y, p, k1, k2, k3, k4, k5, k6, k7, w, y1, hv)
+        _lane_errors(hv, y, y1, k1, k3, k4, k5, k6, k7, rtol, atol, q, e, negative)
+        for lane in range(lanes):
+            if stepping[lane]:
+                stepping[lane] = _lane_step_end(
+                    rhs, lane, member[lane], e[lane], negative[lane], times, prow, y, y1, k1, k3,
+                    k4, k5, k6, k7, t, h, t_new, t_stop, fac_old, j, rejected_last, last, atol, out,
+                    counts, scratch,
+                )  # fmt: skip
+
+
+@numba.njit(nogil=True, error_model="numpy", cache=True, inline="always")
+def _lane_errors(
+    hv: NDArray[np.float64],
+    y: NDArray[np.float64],
+    y1: NDArray[np.float64],
+    k1: NDArray[np.float64],
+    k3: NDArray[np.float64],
+    k4: NDArray[np.float64],
+    k5: NDArray[np.float64],
+    k6: NDArray[np.float64],
+    k7: NDArray[np.float64],
+    rtol: float,
+    atol: float,
+    q: NDArray[np.float64],
+    e: NDArray[np.float64],
+    negative: NDArray[np.bool_],
+) -> None:  # pragma: no cover (compiled)
+    """Every lane's error norm ``e`` and whether its step takes a species below ``-atol``.
+
+    ``_ode._norm`` of ``_ode._dopri_error``, on flat lane-major vectors as in
+    :func:`_lane_stages`.
+    """
+    lanes = e.shape[0]
+    size = hv.shape[0]
+    n = size // lanes
+    for k in range(size):
+        err = hv[k] * (
+            _E1 * k1[k] + _E3 * k3[k] + _E4 * k4[k] + _E5 * k5[k] + _E6 * k6[k] + _E7 * k7[k]
+        )
+        scale = atol + rtol * max(abs(y[k]), abs(y1[k]))
+        q[k] = (err / scale) ** 2
+    for lane in range(lanes):
+        s = 0.0
+        below = False
+        for i in range(n):
+            s += q[i * lanes + lane]
+            below = below or y1[i * lanes + lane] < -atol
+        e[lane] = math.sqrt(s / n)
+        negative[lane] = below
+
+
+@numba.njit(nogil=True, error_model="numpy", cache=True, inline="always")
+def _lane_step_end(
+    rhs: Any,
+    lane: int,
+    m: int,
+    e: float,
+    negative: np.bool_,
+    times: NDArray[np.float64],
+    prow: NDArray[np.float64],
+    y: NDArray[np.float64],
+    y1: NDArray[np.float64],
+    k1: NDArray[np.float64],
+    k3: NDArray[np.float64],
+    k4: NDArray[np.float64],
+    k5: NDArray[np.float64],
+    k6: NDArray[np.float64],
+    k7: NDArray[np.float64],
+    t: NDArray[np.float64],
+    h: NDArray[np.float64],
+    t_new: NDArray[np.float64],
+    t_stop: NDArray[np.float64],
+    fac_old: NDArray[np.float64],
+    j: NDArray[np.int64],
+    rejected_last: NDArray[np.bool_],
+    last: NDArray[np.bool_],
+    atol: float,
+    out: NDArray[np.float64],
+    counts: NDArray[np.int64],
+    scratch: NDArray[np.float64],
+) -> bool:  # pragma: no cover (compiled)
+    """Lane ``lane`` after its step: ``_dopri_segment``'s acceptance, output and step control.
+
+    False when the step ended the segment.
+    """
+    lanes = t.shape[0]
+    n = out.shape[2]
+    counts[m, 2] += 6
+    counts[m, 0] += 1
+    if not e <= 1.0 or negative:  # also catches NaN
+        counts[m, 1] += 1
+        if e != e or negative:
+            h[lane] *= 0.25
+        else:
+            h[lane] /= min(5.0, e**0.17 / 0.9)
+        rejected_last[lane] = True
+        return True
+    j[lane] = _dopri_output(
+        times, j[lane], t_stop[lane], t[lane], h[lane], t_new[lane], y, y1, k1, k3, k4, k5, k6,
+        k7, atol, out[m], lane, lanes,
+    )  # fmt: skip
+    clipped = False
+    for i in range(n):
+        k = i * lanes + lane
+        y[k] = y1[k]
+        if y[k] < 0.0:
+            y[k] = 0.0
+            clipped = True
+    t[lane] = t_new[lane]
+    if last[lane]:
+        return False
+    if clipped:
+        ys, fs = scratch[0], scratch[1]
+        for i in range(n):
+            ys[i] = y[i * lanes + lane]
+        _call(rhs, t[lane], ys, prow[lane], fs)
+        counts[m, 2] += 1
+        for i in range(n):
+            k1[i * lanes + lane] = fs[i]
+    else:
+        for i in range(n):
+            k1[i * lanes + lane] = k7[i * lanes + lane]
+    fac = e**0.17 / fac_old[lane] ** 0.04
+    fac = max(0.1, min(5.0, fac / 0.9))
+    h_new = h[lane] / fac
+    if rejected_last[lane]:
+        h_new = min(h_new, h[lane])
+    fac_old[lane] = max(e, 1e-4)
+    rejected_last[lane] = False
+    h[lane] = h_new
+    return True
+
+
+@numba.njit(nogil=True, error_model="numpy", cache=True)
+def _fail(
+    rhs: Any,
+    jac: Any,
+    auto: int,
+    autonomous: int,
+    m: int,
+    j: int,
+    failure: int,
+    times: NDArray[np.float64],
+    dose_t: NDArray[np.float64],
+    dose_s: NDArray[np.int64],
+    dose_a: NDArray[np.float64],
+    prow: NDArray[np.float64],
+    y0: NDArray[np.float64],
+    rtol: float,
+    atol: float,
+    max_steps: int,
+    out: NDArray[np.float64],
+    counts: NDArray[np.int64],
+    status: NDArray[np.int64],
+) -> None:  # pragma: no cover (compiled)
+    """A member DOPRI5 could not finish: NaN from output ``j`` on, or with ``auto`` RODAS4."""
+    for jj in range(j, times.shape[0]):
+        for i in range(out.shape[2]):
+            out[m, jj, i] = np.nan
+    status[m] = failure
+    if auto:
+        counts[m, 4] = 1
+        start = m if y0.shape[0] > 1 else 0
+        status[m] = _run(
+            rhs, jac, RODAS, autonomous, times, dose_t, dose_s, dose_a, prow, y0[start], rtol,
+            atol, max_steps, out[m], counts[m],
+        )  # fmt: skip
+
+
+@numba.njit(parallel=True, nogil=True, error_model="numpy", cache=True)
+def _lane_ensemble(
+    derive: Any,
+    rhs: Any,
+    rhs_lanes: Any,
+    jac: Any,
+    auto: int,
+    autonomous: int,
+    times: NDArray[np.float64],
+    dose_t: NDArray[np.float64],
+    dose_s: NDArray[np.int64],
+    dose_a: NDArray[np.float64],
+    params: NDArray[np.float64],
+    y0: NDArray[np.float64],
+    blocks: int,
+    n_extended: int,
+    rtol: float,
+    atol: float,
+    max_steps: int,
+    explicit_limit: int,
+    out: NDArray[np.float64],
+    counts: NDArray[np.int64],
+    status: NDArray[np.int64],
+) -> None:  # pragma: no cover (compiled)
+    """All members in ``blocks`` contiguous blocks, each through its own lanes, in parallel."""
+    n_members = out.shape[0]
+    for b in numba.prange(blocks):
+        _lane_group(
+            derive, rhs, rhs_lanes, jac, auto, autonomous, times, dose_t, dose_s, dose_a,
+            params, y0, b * n_members // blocks, (b + 1) * n_members // blocks, n_extended,
+            rtol,
+            atol, max_steps, explicit_limit, out, counts, status,
+        )  # fmt: skip
+
+
+def lane_ensemble(
+    compiled: CompiledModel,
+    *,
+    auto: bool,
+    times: NDArray[np.float64],
+    doses: tuple[NDArray[np.float64], NDArray[np.int64], NDArray[np.float64]],
+    params: NDArray[np.float64],
+    y0: NDArray[np.float64],
+    rtol: float,
+    atol: float,
+    max_steps: int,
+    explicit_steps: int,
+    out: NDArray[np.float64],
+    counts: NDArray[np.int64],
+    status: NDArray[np.int64],
+) -> None:
+    """Fill ``out``, ``counts`` and ``status`` as ``_ode._ensemble`` does with DOPRI5 or auto.
+
+    Members are split into contiguous blocks, up to four per numba thread (so that a slow
+    block does not hold the others up) and each of at least two members per lane; a block's
+    lanes take its members in order.
+    """
+    rhs_lanes = compile_lanes(compiled)
+    n_members = out.shape[0]
+    threads = numba.get_num_threads()
+    blocks = max(1, min(4 * threads, n_members // (2 * LANES)))
+    limit = min(explicit_steps, max_steps) if auto else max_steps
+    _lane_ensemble(
+        compiled.derive, compiled.rhs, rhs_lanes, compiled.jac, int(auto),
+        int(compiled.autonomous), times, *doses, params, y0, blocks, compiled.n_extended, rtol,
+        atol, max_steps, limit, out, counts, status,
+    )  # fmt: skip
