@@ -101,14 +101,17 @@ class _ToPython(ast.NodeTransformer):
 def _power(base: ast.expr, exponent: ast.expr, visit: Callable[[ast.expr], Any]) -> ast.expr:
     """``base ** exponent`` for numba.
 
-    An integer exponent stays an integer, so that numba multiplies instead of calling ``pow``;
+    A fractional one is ``_pow(base, exponent)`` (:func:`senox.model._pow.fast_pow`). An
+    integer exponent stays an integer, so that numba multiplies instead of calling ``pow``;
     a negative one is written ``1.0 / base ** k``, the division numba would do, but under the
     functions' NumPy error model (``0 ** -k`` is ``inf``; numba's own inversion raises
     ZeroDivisionError, which a C callback cannot pass on).
     """
     k = _small_integer(exponent)
-    if k is None:
-        return ast.BinOp(left=base, op=ast.Pow(), right=visit(exponent))
+    if k is None:  # a fractional power: senox.model._pow, which vectorises in the lanes
+        return ast.Call(
+            func=ast.Name("_pow", ast.Load()), args=[base, visit(exponent)], keywords=[]
+        )
     power = ast.BinOp(left=base, op=ast.Pow(), right=ast.Constant(abs(k)))
     return ast.BinOp(left=ast.Constant(1.0), op=ast.Div(), right=power) if k < 0 else power
 
@@ -611,6 +614,8 @@ def compile_model(spec: ModelSpec) -> CompiledModel:
 
     import numba
 
+    from senox.model._pow import fast_pow
+
     known = _BY_SPEC.get(id(spec))
     if known is not None and known[0] is spec:  # the same object: skip regenerating its source
         return known[1]
@@ -624,7 +629,7 @@ def compile_model(spec: ModelSpec) -> CompiledModel:
         filename = f"<senox model {spec.name} {key[:12]}>"
         # let tracebacks and numba's error messages show the generated lines
         linecache.cache[filename] = (len(source), None, source.splitlines(keepends=True), filename)
-        namespace: dict[str, Any] = {"math": math}
+        namespace: dict[str, Any] = {"math": math, "_pow": fast_pow}
         exec(compile(source, filename, "exec"), namespace)  # our own generated code
         start = time.perf_counter()
         signature = _signature()
@@ -664,25 +669,29 @@ class _LaneEmitter:
     """Translate the numba-dialect ``rhs`` into LLVM IR on vectors of :data:`LANES` doubles.
 
     Each operation is the one numba emits for the scalar function (``fadd``, ``fdiv``, the
-    ``llvm.pow``/``exp``/``log`` intrinsics, ``sqrt``, integer powers by the same unrolled
-    squaring as numba's ``static_power_impl``), only on vectors, so every lane computes bit
-    for bit what the scalar ``rhs`` computes for its member.
+    ``llvm.exp``/``log`` intrinsics, ``sqrt``, integer powers by the same unrolled squaring as
+    numba's ``static_power_impl``, fractional ones by :func:`senox.model._pow.emit_pow`), only
+    on vectors, so every lane computes bit for bit what the scalar ``rhs`` computes for its
+    member.
     """
 
     def __init__(self, builder: Any, module: Any, vector: Any, loads: Callable[[str], Any]):
+        from senox.model._pow import emit_pow
+
+        self.power = emit_pow
         self.builder = builder
         self.module = module
         self.vector = vector
         self.values: dict[str, Any] = {}
         self.loads = loads
 
-    def _intrinsic(self, name: str, arity: int) -> Any:
+    def _intrinsic(self, name: str) -> Any:
         from llvmlite import ir
 
         full = f"llvm.{name}.v{LANES}f64"
         if full in self.module.globals:
             return self.module.globals[full]
-        return ir.Function(self.module, ir.FunctionType(self.vector, [self.vector] * arity), full)
+        return ir.Function(self.module, ir.FunctionType(self.vector, [self.vector]), full)
 
     def constant(self, value: float) -> Any:
         from llvmlite import ir
@@ -718,16 +727,18 @@ class _LaneEmitter:
             return b.fneg(operand) if isinstance(node.op, ast.USub) else operand
         if isinstance(node, ast.BinOp):
             left = self(node.left)
-            if isinstance(node.op, ast.Pow):
-                right = node.right
-                if isinstance(right, ast.Constant) and isinstance(right.value, int):
-                    return self.integer_power(left, right.value)
-                return b.call(self._intrinsic("pow", 2), [left, self(right)])
+            if isinstance(node.op, ast.Pow):  # fractional powers are calls of _pow
+                assert isinstance(node.right, ast.Constant)
+                assert isinstance(node.right.value, int)
+                return self.integer_power(left, node.right.value)
             operation = {ast.Add: b.fadd, ast.Sub: b.fsub, ast.Mult: b.fmul, ast.Div: b.fdiv}
             return operation[type(node.op)](left, self(node.right))
         assert isinstance(node, ast.Call)
+        if isinstance(node.func, ast.Name):
+            assert node.func.id == "_pow"
+            return self.power(b, self(node.args[0]), self(node.args[1]))
         assert isinstance(node.func, ast.Attribute)
-        return b.call(self._intrinsic(node.func.attr, 1), [self(node.args[0])])
+        return b.call(self._intrinsic(node.func.attr), [self(node.args[0])])
 
 
 def lane_rhs_ir(module_source: str, n_species: int, name: str) -> str:
