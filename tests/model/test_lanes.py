@@ -10,29 +10,13 @@ do not fill the lanes evenly, broadcast inputs.
 
 from __future__ import annotations
 
-import numba
 import numpy as np
 import pytest
 
 from senox.model._compile import LANES, compile_lanes, compile_model, lane_rhs_ir
-from senox.model._ode import OK, TOO_MANY_STEPS, _call, solve
-from senox.model._spec import Dose, load_model, parse_model
-
-
-def _model(species, parameters, reactions, assignments=()):
-    return parse_model(
-        {
-            "model": {"name": "lanes"},
-            "species": [{"name": n, "initial": v} for n, v in species],
-            "parameters": [
-                {"name": n, "value": v, "unit": "1/day", "range": [v / 4, v * 4], "source": "toy"}
-                for n, v in parameters
-            ],
-            "assignments": [{"name": n, "expression": e} for n, e in assignments],
-            "reactions": [{"name": n, "rate": r, "change": c} for n, r, c in reactions],
-        }
-    )
-
+from senox.model._ode import OK, TOO_MANY_STEPS, solve
+from senox.model._spec import Dose, load_model
+from tests.model.test_ode import _evaluate, _model
 
 # every operation the expression language has: + - * /, unary minus, fractional, integer and
 # negative integer powers, exp, log, sqrt, time; and Hill terms on a dosed drug D
@@ -55,11 +39,6 @@ def _cohort(spec, n: int, seed: int = 0) -> np.ndarray:
     rng = np.random.default_rng(seed)
     base = np.array(spec.parameter_values())
     return base * np.exp(rng.uniform(-0.5, 0.5, size=(n, base.size)))
-
-
-@numba.njit
-def _evaluate(rhs, t, y, p, out):  # pragma: no cover (compiled)
-    _call(rhs, t, y, p, out)
 
 
 def test_the_lane_right_hand_side_is_the_scalar_one_bit_for_bit():

@@ -2,16 +2,18 @@
 
 Each of the :data:`~senox.model._compile.LANES` lanes integrates its own member with its own
 step size, step control, dose schedule and output times; a lane whose member is done takes
-the next one from the queue. Only the work that is the same for every lane is done side by
-side: the stage vectors and the right-hand side (:func:`~senox.model._compile.compile_lanes`,
-one vector instruction for eight members' copy of a statement). What differs between lanes --
+the next one from its block's queue. Vectors are lane-major (species ``i`` of lane ``l`` at
+``i * LANES + l``), so the work that has the same shape in every lane runs side by side:
+the stages (:func:`_lane_stages`, the lane form of ``_ode._dopri_stages``), the right-hand
+side (:func:`~senox.model._compile.compile_lanes`: each statement one vector operation for
+eight members) and the error norms (:func:`_lane_errors`). What differs between lanes --
 accepting or rejecting a step, dense output, clipping, the next step size, restarting at a
-dose -- runs lane by lane through the scalar engine's own functions (:mod:`senox.model._ode`)
-on the lane's column.
+dose, a member that fails -- runs lane by lane, with ``_ode``'s own functions where the
+layout allows (``_dopri_output``, ``_first_step``, the scalar ``rhs`` and RODAS4's ``_run``).
 
 Every lane does exactly the scalar engine's arithmetic in the same order, so a member's
 trajectory and statistics are bit for bit those of ``_ode``'s scalar DOPRI5 (the tests check
-this with ``==``), whatever lane or queue position it gets.
+this with ``==``), whatever lane, block or queue position it gets.
 """
 
 from __future__ import annotations
@@ -252,7 +254,7 @@ def _lane_group(
     n = y0.shape[1]
     p = np.zeros((n_extended, lanes))
     prow = np.zeros((lanes, n_extended))
-    # lane-major vectors: species i of lane lane at i * lanes + lane; w and y1 end with a time row
+    # lane-major vectors (see the module's docstring); w and y1 end with a row of times
     size = n * lanes
     y, w, y1 = np.zeros(size), np.zeros(size + lanes), np.zeros(size + lanes)
     k1, k2, k3, k4 = np.zeros(size), np.zeros(size), np.zeros(size), np.zeros(size)
