@@ -1,7 +1,7 @@
-"""Model expressions turned into code: numba right-hand sides and SBML/Antimony infix.
+"""Model expressions turned into code: numba right-hand sides, lane IR and SBML/Antimony infix.
 
 A :class:`~senox.model._spec.ModelSpec` holds its equations as expression strings. This module
-parses them once (with :mod:`ast`) and writes them out in two dialects:
+parses them once (with :mod:`ast`) and writes them out in three dialects:
 
 * **Python for numba** -- ``rhs(t, y, p, dydt)``: species are read from ``y``, parameters
   from ``p``, the assignments are computed in their order, then the reaction rates, then
@@ -14,6 +14,10 @@ parses them once (with :mod:`ast`) and writes them out in two dialects:
   assignments of parameters...) so that ``rhs`` and ``jac`` read it from ``q``. The three are
   compiled as numba C callbacks (``numba.cfunc``) on raw ``float64`` pointers: the solver
   kernels take them as first-class function arguments and are compiled only once.
+* **LLVM IR for lanes** -- ``lane_rhs_ir`` rewrites the generated ``rhs`` on vectors of
+  :data:`LANES` doubles, one member per lane, for the lane engine (:mod:`senox.model._lanes`);
+  :func:`compile_lanes` compiles it with numba's LLVM. Fractional powers in all generated code
+  go through :mod:`senox.model._pow`, so the scalar and the lane functions agree bit for bit.
 * **Infix for SBML Level 3 and Antimony** -- ``**`` and ``pow`` become ``^``, ``log`` becomes
   ``ln`` (in SBML's infix syntax ``log(x)`` means the base-10 logarithm), every compound operand
   is parenthesised so that no precedence rule of either syntax matters.
@@ -704,17 +708,17 @@ class _LaneEmitter:
         return self.values[name]
 
     def integer_power(self, base: Any, exponent: int) -> Any:
+        """``base ** exponent``, ``exponent >= 0`` (negative ones are divisions in the source)."""
         b = self.builder
         result = self.constant(1.0)
         value = base
-        remaining = abs(exponent)
-        while remaining:
-            if remaining & 1:
+        while exponent:
+            if exponent & 1:
                 result = b.fmul(result, value)
-            remaining >>= 1
-            if remaining:
+            exponent >>= 1
+            if exponent:
                 value = b.fmul(value, value)
-        return b.fdiv(self.constant(1.0), result) if exponent < 0 else result
+        return result
 
     def __call__(self, node: ast.expr) -> Any:
         b = self.builder
@@ -813,10 +817,10 @@ class LaneFunction:
         return _signature()
 
 
-_LANES: dict[str, Any] = {}
+_LANES: dict[str, LaneFunction] = {}
 
 
-def compile_lanes(compiled: CompiledModel) -> Any:
+def compile_lanes(compiled: CompiledModel) -> LaneFunction:
     """The lane right-hand side of a compiled model, built once per model (well under 1 s)."""
     import llvmlite.binding as llvm
     import numba.experimental.function_type  # noqa: F401 (registers typeof for the protocol)
