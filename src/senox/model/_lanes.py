@@ -4,9 +4,9 @@ Each of the :data:`~senox.model._compile.LANES` lanes integrates its own member 
 step size, step control, dose schedule and output times; a lane whose member is done takes
 the next one from its block's queue. Vectors are lane-major (species ``i`` of lane ``l`` at
 ``i * LANES + l``), so the work that has the same shape in every lane runs side by side:
-the stages (:func:`_lane_stages`, the lane form of ``_ode._dopri_stages``), the right-hand
+the stages (``_ode._dopri_stages``, which takes either layout), the right-hand
 side (:func:`~senox.model._compile.compile_lanes`: each statement one vector operation for
-eight members) and the error norms (:func:`_lane_errors`). What differs between lanes --
+eight members) and the error norms (``_ode._dopri_errors``). What differs between lanes --
 accepting or rejecting a step, dense output, clipping, the next step size, restarting at a
 dose, a member that fails -- runs lane by lane, with ``_ode``'s own functions where the
 layout allows (``_dopri_output``, ``_first_step``, the scalar ``rhs`` and RODAS4's ``_run``).
@@ -18,7 +18,6 @@ this with ``==``), whatever lane, block or queue position it gets.
 
 from __future__ import annotations
 
-import math
 from typing import TYPE_CHECKING, Any
 
 import numba
@@ -26,42 +25,14 @@ import numpy as np
 
 from senox.model._compile import LANES, compile_lanes
 from senox.model._ode import (
-    _A21,
-    _A31,
-    _A32,
-    _A41,
-    _A42,
-    _A43,
-    _A51,
-    _A52,
-    _A53,
-    _A54,
-    _A61,
-    _A62,
-    _A63,
-    _A64,
-    _A65,
-    _A71,
-    _A73,
-    _A74,
-    _A75,
-    _A76,
-    _C2,
-    _C3,
-    _C4,
-    _C5,
-    _E1,
-    _E3,
-    _E4,
-    _E5,
-    _E6,
-    _E7,
     OK,
     RODAS,
     STEP_TOO_SMALL,
     TOO_MANY_STEPS,
     _call,
+    _dopri_errors,
     _dopri_output,
+    _dopri_stages,
     _first_step,
     _run,
 )
@@ -73,71 +44,6 @@ if TYPE_CHECKING:
 
 #: Lane states.
 _IDLE, _STEPPING = 0, 1
-
-
-@numba.njit(nogil=True, error_model="numpy", cache=True, inline="always")
-def _lane_stages(
-    rhs_lanes: Any,
-    t: NDArray[np.float64],
-    h: NDArray[np.float64],
-    t_new: NDArray[np.float64],
-    y: NDArray[np.float64],
-    p: NDArray[np.float64],
-    k1: NDArray[np.float64],
-    k2: NDArray[np.float64],
-    k3: NDArray[np.float64],
-    k4: NDArray[np.float64],
-    k5: NDArray[np.float64],
-    k6: NDArray[np.float64],
-    k7: NDArray[np.float64],
-    w: NDArray[np.float64],
-    y1: NDArray[np.float64],
-    hv: NDArray[np.float64],
-) -> None:  # pragma: no cover (compiled)
-    """One DOPRI5 step of every lane: ``_ode._dopri_stages`` on lane-major rows.
-
-    The vectors are flat, ``n`` rows of ``lanes`` (``hv``: each lane's step, repeated on every
-    row), so that each stage is one loop LLVM vectorises; ``w`` and ``y1`` carry one more row,
-    the lanes' times of the stage.
-    """
-    lanes = t.shape[0]
-    size = y.shape[0]
-    for k in range(size):
-        hv[k] = h[k % lanes]
-    for k in range(size):
-        w[k] = y[k] + hv[k] * _A21 * k1[k]
-    for lane in range(lanes):
-        w[size + lane] = t[lane] + _C2 * h[lane]
-    _call(rhs_lanes, 0.0, w, p, k2)
-    for k in range(size):
-        w[k] = y[k] + hv[k] * (_A31 * k1[k] + _A32 * k2[k])
-    for lane in range(lanes):
-        w[size + lane] = t[lane] + _C3 * h[lane]
-    _call(rhs_lanes, 0.0, w, p, k3)
-    for k in range(size):
-        w[k] = y[k] + hv[k] * (_A41 * k1[k] + _A42 * k2[k] + _A43 * k3[k])
-    for lane in range(lanes):
-        w[size + lane] = t[lane] + _C4 * h[lane]
-    _call(rhs_lanes, 0.0, w, p, k4)
-    for k in range(size):
-        w[k] = y[k] + hv[k] * (_A51 * k1[k] + _A52 * k2[k] + _A53 * k3[k] + _A54 * k4[k])
-    for lane in range(lanes):
-        w[size + lane] = t[lane] + _C5 * h[lane]
-    _call(rhs_lanes, 0.0, w, p, k5)
-    for k in range(size):
-        w[k] = y[k] + hv[k] * (
-            _A61 * k1[k] + _A62 * k2[k] + _A63 * k3[k] + _A64 * k4[k] + _A65 * k5[k]
-        )
-    for lane in range(lanes):
-        w[size + lane] = t_new[lane]
-    _call(rhs_lanes, 0.0, w, p, k6)
-    for k in range(size):
-        y1[k] = y[k] + hv[k] * (
-            _A71 * k1[k] + _A73 * k3[k] + _A74 * k4[k] + _A75 * k5[k] + _A76 * k6[k]
-        )
-    for lane in range(lanes):
-        y1[size + lane] = t_new[lane]
-    _call(rhs_lanes, 0.0, y1, p, k7)
 
 
 @numba.njit(nogil=True, error_model="numpy", cache=True)
@@ -326,8 +232,8 @@ def _lane_group(
             if queue >= stop and (member < 0).all():
                 return
             continue  # lanes that failed before the step: redo them, take new members
-        _lane_stages(rhs_lanes, t, h, t_new, y, p, k1, k2, k3, k4, k5, k6, k7, w, y1, hv)
-        _lane_errors(hv, y, y1, k1, k3, k4, k5, k6, k7, rtol, atol, q, e, negative)
+        _dopri_stages(rhs_lanes, t, h, t_new, y, p, k1, k2, k3, k4, k5, k6, k7, w, y1, hv)
+        _dopri_errors(hv, y, y1, k1, k3, k4, k5, k6, k7, rtol, atol, q, e, negative)
         for lane in range(lanes):
             if stepping[lane]:
                 stepping[lane] = _lane_step_end(
@@ -335,47 +241,6 @@ def _lane_group(
                     k4, k5, k6, k7, t, h, t_new, t_stop, fac_old, j, rejected_last, last, atol, out,
                     counts, scratch,
                 )  # fmt: skip
-
-
-@numba.njit(nogil=True, error_model="numpy", cache=True, inline="always")
-def _lane_errors(
-    hv: NDArray[np.float64],
-    y: NDArray[np.float64],
-    y1: NDArray[np.float64],
-    k1: NDArray[np.float64],
-    k3: NDArray[np.float64],
-    k4: NDArray[np.float64],
-    k5: NDArray[np.float64],
-    k6: NDArray[np.float64],
-    k7: NDArray[np.float64],
-    rtol: float,
-    atol: float,
-    q: NDArray[np.float64],
-    e: NDArray[np.float64],
-    negative: NDArray[np.bool_],
-) -> None:  # pragma: no cover (compiled)
-    """Every lane's error norm ``e`` and whether its step takes a species below ``-atol``.
-
-    ``_ode._norm`` of ``_ode._dopri_error``, on flat lane-major vectors as in
-    :func:`_lane_stages`.
-    """
-    lanes = e.shape[0]
-    size = hv.shape[0]
-    n = size // lanes
-    for k in range(size):
-        err = hv[k] * (
-            _E1 * k1[k] + _E3 * k3[k] + _E4 * k4[k] + _E5 * k5[k] + _E6 * k6[k] + _E7 * k7[k]
-        )
-        scale = atol + rtol * max(abs(y[k]), abs(y1[k]))
-        q[k] = (err / scale) ** 2
-    for lane in range(lanes):
-        s = 0.0
-        below = False
-        for i in range(n):
-            s += q[i * lanes + lane]
-            below = below or y1[i * lanes + lane] < -atol
-        e[lane] = math.sqrt(s / n)
-        negative[lane] = below
 
 
 @numba.njit(nogil=True, error_model="numpy", cache=True, inline="always")

@@ -179,9 +179,9 @@ def _first_step(
 @numba.njit(nogil=True, error_model="numpy", cache=True, inline="always")
 def _dopri_stages(
     rhs: Any,
-    t: float,
-    h: float,
-    t_new: float,
+    t: NDArray[np.float64],
+    h: NDArray[np.float64],
+    t_new: NDArray[np.float64],
     y: NDArray[np.float64],
     p: NDArray[np.float64],
     k1: NDArray[np.float64],
@@ -193,51 +193,97 @@ def _dopri_stages(
     k7: NDArray[np.float64],
     w: NDArray[np.float64],
     y1: NDArray[np.float64],
+    hv: NDArray[np.float64],
 ) -> None:  # pragma: no cover (compiled)
     """One DOPRI5 step of size ``h`` from ``(t, y)``: stages ``k2..k7`` and the 5th-order ``y1``.
 
     ``k1`` is the slope at ``(t, y)``; ``k7``, the slope at ``(t_new, y1)``, is the next step's
-    ``k1`` (first same as last).
+    ``k1`` (first same as last). For ``lanes`` members side by side (:mod:`senox.model._lanes`):
+    ``t``, ``h`` and ``t_new`` hold one value per lane, the vectors are flat, lane-major, ``n``
+    rows of ``lanes`` (``hv`` receives each lane's step repeated on every row), so that each
+    stage is one loop LLVM vectorises, and ``w`` and ``y1`` end with a row of the lanes' stage
+    times, which the lane right-hand side reads. One member is the case ``lanes = 1``; then
+    ``rhs`` is the scalar right-hand side and takes the stage time as its argument.
     """
-    n = y.shape[0]
-    for i in range(n):
-        w[i] = y[i] + h * _A21 * k1[i]
-    _call(rhs, t + _C2 * h, w, p, k2)
-    for i in range(n):
-        w[i] = y[i] + h * (_A31 * k1[i] + _A32 * k2[i])
-    _call(rhs, t + _C3 * h, w, p, k3)
-    for i in range(n):
-        w[i] = y[i] + h * (_A41 * k1[i] + _A42 * k2[i] + _A43 * k3[i])
-    _call(rhs, t + _C4 * h, w, p, k4)
-    for i in range(n):
-        w[i] = y[i] + h * (_A51 * k1[i] + _A52 * k2[i] + _A53 * k3[i] + _A54 * k4[i])
-    _call(rhs, t + _C5 * h, w, p, k5)
-    for i in range(n):
-        w[i] = y[i] + h * (_A61 * k1[i] + _A62 * k2[i] + _A63 * k3[i] + _A64 * k4[i] + _A65 * k5[i])
-    _call(rhs, t_new, w, p, k6)
-    for i in range(n):
-        y1[i] = y[i] + h * (
-            _A71 * k1[i] + _A73 * k3[i] + _A74 * k4[i] + _A75 * k5[i] + _A76 * k6[i]
+    lanes = t.shape[0]
+    size = y.shape[0]
+    for k in range(size):
+        hv[k] = h[k % lanes]
+    for k in range(size):
+        w[k] = y[k] + hv[k] * _A21 * k1[k]
+    for lane in range(lanes):
+        w[size + lane] = t[lane] + _C2 * h[lane]
+    _call(rhs, float(w[size]), w, p, k2)
+    for k in range(size):
+        w[k] = y[k] + hv[k] * (_A31 * k1[k] + _A32 * k2[k])
+    for lane in range(lanes):
+        w[size + lane] = t[lane] + _C3 * h[lane]
+    _call(rhs, float(w[size]), w, p, k3)
+    for k in range(size):
+        w[k] = y[k] + hv[k] * (_A41 * k1[k] + _A42 * k2[k] + _A43 * k3[k])
+    for lane in range(lanes):
+        w[size + lane] = t[lane] + _C4 * h[lane]
+    _call(rhs, float(w[size]), w, p, k4)
+    for k in range(size):
+        w[k] = y[k] + hv[k] * (_A51 * k1[k] + _A52 * k2[k] + _A53 * k3[k] + _A54 * k4[k])
+    for lane in range(lanes):
+        w[size + lane] = t[lane] + _C5 * h[lane]
+    _call(rhs, float(w[size]), w, p, k5)
+    for k in range(size):
+        w[k] = y[k] + hv[k] * (
+            _A61 * k1[k] + _A62 * k2[k] + _A63 * k3[k] + _A64 * k4[k] + _A65 * k5[k]
         )
-    _call(rhs, t_new, y1, p, k7)
+    for lane in range(lanes):
+        w[size + lane] = t_new[lane]
+    _call(rhs, float(w[size]), w, p, k6)
+    for k in range(size):
+        y1[k] = y[k] + hv[k] * (
+            _A71 * k1[k] + _A73 * k3[k] + _A74 * k4[k] + _A75 * k5[k] + _A76 * k6[k]
+        )
+    for lane in range(lanes):
+        y1[size + lane] = t_new[lane]
+    _call(rhs, float(y1[size]), y1, p, k7)
 
 
 @numba.njit(nogil=True, error_model="numpy", cache=True, inline="always")
-def _dopri_error(
-    h: float,
+def _dopri_errors(
+    hv: NDArray[np.float64],
+    y: NDArray[np.float64],
+    y1: NDArray[np.float64],
     k1: NDArray[np.float64],
     k3: NDArray[np.float64],
     k4: NDArray[np.float64],
     k5: NDArray[np.float64],
     k6: NDArray[np.float64],
     k7: NDArray[np.float64],
-    err: NDArray[np.float64],
+    rtol: float,
+    atol: float,
+    q: NDArray[np.float64],
+    e: NDArray[np.float64],
+    negative: NDArray[np.bool_],
 ) -> None:  # pragma: no cover (compiled)
-    """The embedded 4th-order error estimate of a step, into ``err``."""
-    for i in range(err.shape[0]):
-        err[i] = h * (
-            _E1 * k1[i] + _E3 * k3[i] + _E4 * k4[i] + _E5 * k5[i] + _E6 * k6[i] + _E7 * k7[i]
+    """Each lane's error norm ``e`` and whether its step takes a species below ``-atol``.
+
+    The embedded 4th-order error estimate scaled as in :func:`_norm`, on the vectors of
+    :func:`_dopri_stages` (``hv`` as it filled it; ``q`` is work space), lanes or one member.
+    """
+    lanes = e.shape[0]
+    size = hv.shape[0]
+    n = size // lanes
+    for k in range(size):
+        err = hv[k] * (
+            _E1 * k1[k] + _E3 * k3[k] + _E4 * k4[k] + _E5 * k5[k] + _E6 * k6[k] + _E7 * k7[k]
         )
+        scale = atol + rtol * max(abs(y[k]), abs(y1[k]))
+        q[k] = (err / scale) ** 2
+    for lane in range(lanes):
+        s = 0.0
+        below = False
+        for i in range(n):
+            s += q[i * lanes + lane]
+            below = below or y1[i * lanes + lane] < -atol
+        e[lane] = math.sqrt(s / n)
+        negative[lane] = below
 
 
 @numba.njit(nogil=True, error_model="numpy", cache=True, inline="always")
@@ -318,9 +364,11 @@ def _dopri_segment(
     n = y.shape[0]
     k1, k2, k3, k4 = np.empty(n), np.empty(n), np.empty(n), np.empty(n)
     k5, k6, k7 = np.empty(n), np.empty(n), np.empty(n)
-    y1 = np.empty(n)
-    w = np.empty(n)
-    err = np.empty(n)
+    y1 = np.empty(n + 1)  # the stage time after the state (_dopri_stages' layout, one lane)
+    w = np.empty(n + 1)
+    hv, q = np.empty(n), np.empty(n)
+    now, step, then, norm = np.empty(1), np.empty(1), np.empty(1), np.empty(1)
+    below = np.empty(1, dtype=np.bool_)
     _call(rhs, t, y, p, k1)
     h = _first_step(rhs, t, y, k1, p, t_stop - t, 5, rtol, atol, w, k2)
     counts[2] += 2
@@ -336,16 +384,13 @@ def _dopri_segment(
         if last:
             h = t_stop - t
         t_new = t_stop if last else t + h
-        _dopri_stages(rhs, t, h, t_new, y, p, k1, k2, k3, k4, k5, k6, k7, w, y1)
+        now[0], step[0], then[0] = t, h, t_new
+        _dopri_stages(rhs, now, step, then, y, p, k1, k2, k3, k4, k5, k6, k7, w, y1, hv)
         counts[2] += 6
         steps += 1
         counts[0] += 1
-        _dopri_error(h, k1, k3, k4, k5, k6, k7, err)
-        e = _norm(err, y, y1, rtol, atol)
-        negative = False
-        for i in range(n):
-            if y1[i] < -atol:
-                negative = True
+        _dopri_errors(hv, y, y1, k1, k3, k4, k5, k6, k7, rtol, atol, q, norm, below)
+        e, negative = norm[0], below[0]
         if not e <= 1.0 or negative:  # also catches NaN
             counts[1] += 1
             if e != e or negative:
