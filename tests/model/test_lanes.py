@@ -128,3 +128,10 @@ def test_broadcast_parameters_with_initial_states_per_member():
     )
     _assert_same(lanes, scalar)
     assert len({tuple(row) for row in lanes.states[:, -1]}) == 37
+
+
+@pytest.mark.parametrize("times", [[0.0], [5.0, 10.0], [3.0, 3.0, 9.5]], ids=["t0", "late", "dose"])
+def test_output_grids_that_start_late_repeat_or_sit_on_doses(times):
+    kwargs = {"times": np.array(times), "parameters": _cohort(EVERYTHING, 40), "doses": DOSES}
+    lanes, scalar = _both(EVERYTHING, **kwargs)
+    _assert_same(lanes, scalar)
