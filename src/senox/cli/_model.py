@@ -37,11 +37,12 @@ def run_command(
     force: ForceOpt = False,
 ) -> None:
     """Simulate an SBML model deterministically with libroadrunner (CVODE)."""
+    from senox.io import tsv_text
     from senox.model import run_sbml
 
     refuse_existing([out], force=force)
     table = run_sbml(model, until=until, points=points)
-    text = table.to_csv(sep="\t", index=False, float_format="%.8g")
+    text = tsv_text(table, digits=8)
     if out is None:
         typer.echo(text, nl=False)
         return
@@ -95,6 +96,7 @@ def ssa_command(
     force: ForceOpt = False,
 ) -> None:
     """Simulate single cells stochastically (Gillespie's direct method, or slow-scale)."""
+    from senox.io import tsv_text
     from senox.model import (
         compile_sbml,
         parse_duration,
@@ -126,7 +128,7 @@ def ssa_command(
             )
             advance(n)
     table = ssa_table(np.concatenate(parts), times, ssa.time_unit, names)
-    atomic_write_text(out, table.to_csv(sep="\t", index=False, float_format="%.8g"), force=force)
+    atomic_write_text(out, tsv_text(table, digits=8), force=force)
     method = f"slow-scale ({len(pairs)} fast pairs)" if pairs else "exact"
     typer.echo(
         f"simulated {cells} cells of {model} for {until} ({method}): {len(table)} rows → {out}",

@@ -77,6 +77,7 @@ def score_command(
     force: ForceOpt = False,
 ) -> None:
     """Score the redox–senescence programs for every cell or sample of INPUT."""
+    from senox.io import tsv_text
     from senox.score import score_programs  # loads the compiled kernels: only when scoring
 
     refuse_existing([out, h5ad], force=force)
@@ -97,7 +98,7 @@ def score_command(
         random_state=seed,
     )
     table = adata.obsm["senox_scores"].rename_axis("obs").reset_index()
-    atomic_write_text(out, table.to_csv(sep="\t", index=False, float_format="%.8g"), force=force)
+    atomic_write_text(out, tsv_text(table, digits=8), force=force)
     if h5ad is not None:
         _write_h5ad_atomically(adata, h5ad)
     coverage = adata.uns["senox"]["scores"]["coverage"]

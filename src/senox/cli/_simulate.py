@@ -107,6 +107,7 @@ def simulate_command(
     force: ForceOpt = False,
 ) -> None:
     """Simulate therapy strategies (for one patient or a virtual cohort) and rank them."""
+    from senox.io import tsv_text
     from senox.model import (
         builtin_strategies,
         load_model,
@@ -130,12 +131,13 @@ def simulate_command(
         progress=True,
     )
     with atomic_dir(out, force=force) as tmp:
-        result.trajectories.to_csv(
-            tmp / "trajectories.tsv", sep="\t", index=False, float_format="%.6g"
-        )
-        result.summary.to_csv(tmp / "summary.tsv", sep="\t", index=False, float_format="%.6g")
-        curves = relapse_free(result.summary, result.days)
-        curves.to_csv(tmp / "relapse_free.tsv", sep="\t", index=False, float_format="%.6g")
+        tables = {
+            "trajectories.tsv": result.trajectories,
+            "summary.tsv": result.summary,
+            "relapse_free.tsv": relapse_free(result.summary, result.days),
+        }
+        for name, table in tables.items():
+            (tmp / name).write_text(tsv_text(table), encoding="utf-8", newline="")
     ranked = rank_strategies(result.summary).round(3)
     shown = ranked.rename(columns=_SHORT_NAMES)[list(_SHORT_NAMES.values())]
     print_table(shown, title="Strategies ranked by median time to relapse (days; nan: not reached)")

@@ -46,6 +46,7 @@ def states_command(
     force: ForceOpt = False,
 ) -> None:
     """Call proliferating, quiescent, senescent (inflammatory / p53), escape-like or other."""
+    from senox.io import tsv_text
     from senox.states import call_states, state_fractions  # loads the scoring kernels
 
     by_group = out.with_name("states_by_group.tsv") if groupby else None
@@ -66,13 +67,11 @@ def states_command(
     table.insert(0, "confidence", obs["senox_confidence"].to_numpy())
     table.insert(0, "state", obs["senox_state"].astype(str).to_numpy())
     table = table.rename_axis("obs").reset_index()
-    atomic_write_text(out, table.to_csv(sep="\t", index=False, float_format="%.6g"), force=force)
+    atomic_write_text(out, tsv_text(table), force=force)
     counts = adata.uns["senox"]["states"]["counts"]
     typer.echo(f"called {adata.n_obs} observations → {out}", err=True)
     typer.echo("  " + ", ".join(f"{name}: {n}" for name, n in counts.items()), err=True)
     if by_group is not None and groupby is not None:
         fractions = state_fractions(adata, groupby).reset_index()
-        atomic_write_text(
-            by_group, fractions.to_csv(sep="\t", index=False, float_format="%.4g"), force=force
-        )
+        atomic_write_text(by_group, tsv_text(fractions, digits=4), force=force)
         typer.echo(f"wrote {by_group}", err=True)

@@ -2,10 +2,26 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from senox.io._atomic import atomic_dir, atomic_write_text
 from senox.io._genes import approved_symbols, hgnc_table, mouse_ortholog_table, resolve_symbol
 from senox.io._mapping import guess_gene_id, guess_species, map_to_human
 from senox.io._read import read
+
+if TYPE_CHECKING:
+    from senox.io._tsv import tsv_text
+
+
+def __getattr__(name: str) -> Any:
+    """``tsv_text`` on first use: it brings numba, which most commands never need."""
+    if name == "tsv_text":
+        from senox.io._tsv import tsv_text
+
+        return tsv_text
+    msg = f"module 'senox.io' has no attribute '{name}'"
+    raise AttributeError(msg)
+
 
 __all__ = [
     "approved_symbols",
@@ -18,4 +34,5 @@ __all__ = [
     "mouse_ortholog_table",
     "read",
     "resolve_symbol",
+    "tsv_text",
 ]

@@ -370,8 +370,10 @@ def run_pipeline(
 
 
 def _write_tables(folder: Path, tables: dict[str, pd.DataFrame]) -> None:
+    from senox.io import tsv_text
+
     for name, frame in tables.items():
-        frame.to_csv(folder / name, sep="\t", index=False, float_format="%.6g")
+        (folder / name).write_text(tsv_text(frame), encoding="utf-8", newline="")
 
 
 def _options_record(options: RunOptions) -> dict[str, Any]:
