@@ -1,8 +1,8 @@
 """DOPRI5 in SIMD lanes against one member at a time: the same numbers, bit for bit.
 
 The lane engine (:mod:`senox.model._lanes`) and its LLVM right-hand side
-(:func:`senox.model._compile.lane_rhs_ir`) promise the scalar engine's arithmetic exactly, so
-every check here is ``==`` (NaN where NaN), not a tolerance: the lane right-hand side on
+(:func:`senox.model._compile.function_ir` with lanes) promise the scalar engine's arithmetic
+exactly, so every check here is ``==`` (NaN where NaN), not a tolerance: the lane right-hand side on
 random states (negative ones included, where powers give NaN), whole cohorts with doses, a
 model that reads time, members that run out of steps, members handed to RODAS4, cohorts that
 do not fill the lanes evenly, broadcast inputs.
@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from llvmlite import ir
 
-from senox.model._compile import LANES, compile_lanes, compile_model, lane_rhs_ir
+from senox.model._compile import LANES, compile_lanes, compile_model, function_ir
 from senox.model._ode import OK, TOO_MANY_STEPS, solve
 from senox.model._spec import Dose, load_model
 from tests.model.test_ode import _evaluate, _model
@@ -63,10 +64,12 @@ def test_the_lane_right_hand_side_is_the_scalar_one_bit_for_bit():
 
 def test_the_ir_is_vector_code_with_one_load_per_row():
     compiled = compile_model(EVERYTHING)
-    ir = lane_rhs_ir(compiled.source, compiled.n_species, "f")
-    assert f"<{LANES} x double>" in ir
+    module = ir.Module()
+    function_ir(module, compiled.source, "rhs", compiled.n_species, LANES, "f")
+    ir_text = str(module)
+    assert f"<{LANES} x double>" in ir_text
     for operation in ("pow", "exp", "log", "sqrt"):
-        assert f"llvm.{operation}.v{LANES}f64" in ir
+        assert f"llvm.{operation}.v{LANES}f64" in ir_text
 
 
 def _both(spec, **kwargs):

@@ -1,4 +1,4 @@
-"""Model expressions turned into code: numba right-hand sides, lane IR and SBML/Antimony infix.
+"""Model expressions turned into code: Python for numba, LLVM IR, and SBML/Antimony infix.
 
 A :class:`~senox.model._spec.ModelSpec` holds its equations as expression strings. This module
 parses them once (with :mod:`ast`) and writes them out in three dialects:
@@ -11,13 +11,15 @@ parses them once (with :mod:`ast`) and writes them out in three dialects:
   ``jac(t, y, p, J)`` (``J[i * n + j] = d dydt[i] / d y[j]``), differentiated symbolically,
   chain rule through the assignments included, and ``derive(t, y, p, q)``, which computes once
   per member everything that depends on parameters only (``pow(K, n)`` of a Hill term,
-  assignments of parameters...) so that ``rhs`` and ``jac`` read it from ``q``. The three are
-  compiled as numba C callbacks (``numba.cfunc``) on raw ``float64`` pointers: the solver
-  kernels take them as first-class function arguments and are compiled only once.
-* **LLVM IR for lanes** -- ``lane_rhs_ir`` rewrites the generated ``rhs`` on vectors of
-  :data:`LANES` doubles, one member per lane, for the lane engine (:mod:`senox.model._lanes`);
-  :func:`compile_lanes` compiles it with numba's LLVM. Fractional powers in all generated code
-  go through :mod:`senox.model._pow`, so the scalar and the lane functions agree bit for bit.
+  assignments of parameters...) so that ``rhs`` and ``jac`` read it from ``q``. This source
+  is what the functions compute, and it runs as plain Python (``py_rhs``...) for checks.
+* **LLVM IR** -- :func:`function_ir` writes each of the three as LLVM IR on raw ``float64``
+  pointers, the same operations numba would emit for the source, and numba's LLVM compiles
+  them (:func:`compile_ir`: a fraction of a second, where numba's own front end took seconds).
+  The solver kernels take them as first-class function arguments, so the kernels are
+  compiled only once. The same writer gives the lane right-hand side (:func:`compile_lanes`)
+  on vectors of :data:`LANES` doubles, one member per lane, for :mod:`senox.model._lanes`;
+  fractional powers go through :mod:`senox.model._pow` in both, so they agree bit for bit.
 * **Infix for SBML Level 3 and Antimony** -- ``**`` and ``pow`` become ``^``, ``log`` becomes
   ``ln`` (in SBML's infix syntax ``log(x)`` means the base-10 logarithm), every compound operand
   is parenthesised so that no precedence rule of either syntax matters.
@@ -545,10 +547,10 @@ def _signature() -> Any:
 class CompiledModel:
     """A model's generated code and its compiled functions.
 
-    ``rhs`` and ``jac`` are numba C callbacks (``numba.cfunc``) taking raw pointers to the
-    state, parameter and output vectors. The solver kernels receive them as first-class
-    function arguments, so the kernels are compiled once per process (and cached on disk),
-    whatever the model; only these two small functions are compiled per model.
+    ``derive``, ``rhs`` and ``jac`` are compiled from LLVM IR (:class:`NativeFunction`) and
+    take raw pointers to the state, parameter and output vectors. The solver kernels receive
+    them as first-class function arguments, so the kernels are compiled once per process (and
+    cached on disk), whatever the model; only these small functions are compiled per model.
 
     Attributes
     ----------
@@ -567,7 +569,7 @@ class CompiledModel:
     autonomous
         True when no expression reads ``time`` (the Rosenbrock method then skips ``df/dt``).
     compile_seconds
-        Wall time numba took to compile both.
+        Wall time to write and compile the three.
     """
 
     key: str
@@ -616,8 +618,6 @@ def compile_model(spec: ModelSpec) -> CompiledModel:
     """Generate and compile a model's functions, once per distinct set of equations."""
     import time
 
-    import numba
-
     from senox.model._pow import fast_pow
 
     known = _BY_SPEC.get(id(spec))
@@ -631,16 +631,13 @@ def compile_model(spec: ModelSpec) -> CompiledModel:
             _BY_SPEC[id(spec)] = (spec, cached)
             return cached
         filename = f"<senox model {spec.name} {key[:12]}>"
-        # let tracebacks and numba's error messages show the generated lines
+        # let tracebacks show the generated lines of the Python versions
         linecache.cache[filename] = (len(source), None, source.splitlines(keepends=True), filename)
         namespace: dict[str, Any] = {"math": math, "_pow": fast_pow}
         exec(compile(source, filename, "exec"), namespace)  # our own generated code
         start = time.perf_counter()
-        signature = _signature()
-        functions = {
-            name: numba.cfunc(signature, nogil=True, error_model="numpy")(namespace[name])
-            for name in ("derive", "rhs", "jac")
-        }
+        symbols = {f"senox_{name}_{key[:16]}": name for name in ("derive", "rhs", "jac")}
+        functions = compile_ir(source, len(spec.species), symbols, lanes=1)
         compiled = CompiledModel(
             key=key,
             source=source,
@@ -662,45 +659,52 @@ def compile_model(spec: ModelSpec) -> CompiledModel:
 
 
 # --------------------------------------------------------------------------------------------
-# LLVM IR for lanes: the right-hand side of LANES members at once
+# LLVM IR: the generated functions compiled without numba's front end, for one member or lanes
 # --------------------------------------------------------------------------------------------
 
 #: Members the lane right-hand side evaluates at once (one AVX-512 register of float64).
 LANES = 8
 
 
-class _LaneEmitter:
-    """Translate the numba-dialect ``rhs`` into LLVM IR on vectors of :data:`LANES` doubles.
+class _Emitter:
+    """Translate numba-dialect expressions into LLVM IR on doubles or vectors of doubles.
 
-    Each operation is the one numba emits for the scalar function (``fadd``, ``fdiv``, the
-    ``llvm.exp``/``log`` intrinsics, ``sqrt``, integer powers by the same unrolled squaring as
-    numba's ``static_power_impl``, fractional ones by :func:`senox.model._pow.emit_pow`), only
-    on vectors, so every lane computes bit for bit what the scalar ``rhs`` computes for its
-    member.
+    Each operation is the one numba emits for the same source (``fadd``, ``fdiv``, the
+    ``llvm.exp``/``log``/``sqrt`` intrinsics, integer powers by the same unrolled squaring as
+    numba's ``static_power_impl``, fractional ones by :func:`senox.model._pow.emit_pow`), so
+    the one-member functions compute what numba would, and every lane of the vector ones
+    computes bit for bit what the one-member function computes for its member.
     """
 
-    def __init__(self, builder: Any, module: Any, vector: Any, loads: Callable[[str], Any]):
+    def __init__(self, builder: Any, lanes: int, loads: Callable[[str], Any]):
+        from llvmlite import ir
+
         from senox.model._pow import emit_pow
 
         self.power = emit_pow
         self.builder = builder
-        self.module = module
-        self.vector = vector
+        self.module = builder.module
+        self.lanes = lanes
+        double = ir.DoubleType()
+        self.type = double if lanes == 1 else ir.VectorType(double, lanes)
+        self.suffix = "f64" if lanes == 1 else f"v{lanes}f64"
         self.values: dict[str, Any] = {}
         self.loads = loads
 
     def _intrinsic(self, name: str) -> Any:
         from llvmlite import ir
 
-        full = f"llvm.{name}.v{LANES}f64"
+        full = f"llvm.{name}.{self.suffix}"
         if full in self.module.globals:
             return self.module.globals[full]
-        return ir.Function(self.module, ir.FunctionType(self.vector, [self.vector]), full)
+        return ir.Function(self.module, ir.FunctionType(self.type, [self.type]), full)
 
     def constant(self, value: float) -> Any:
         from llvmlite import ir
 
-        return ir.Constant(self.vector, [float(value)] * LANES)
+        if self.lanes == 1:
+            return ir.Constant(self.type, float(value))
+        return ir.Constant(self.type, [float(value)] * self.lanes)
 
     def name(self, name: str) -> Any:
         if name not in self.values:
@@ -745,66 +749,82 @@ class _LaneEmitter:
         return b.call(self._intrinsic(node.func.attr), [self(node.args[0])])
 
 
-def lane_rhs_ir(module_source: str, n_species: int, name: str) -> str:
-    """LLVM IR of ``void name(double t, double* y, double* p, double* dydt)`` for lanes.
+def function_ir(
+    module: Any, source: str, function: str, n_species: int, lanes: int, name: str
+) -> None:
+    """Add ``void name(double t, double* y, double* p, double* out)`` to an llvmlite ``module``.
 
-    The scalar ``rhs`` of a generated module (:func:`model_source`) on :data:`LANES` members
-    at once. Every vector is lane-major: row ``i`` holds the members' values side by side at
-    ``[i * LANES, (i + 1) * LANES)``. ``y`` holds the species' rows and then a row of the
-    members' times (``t`` is not read); ``p`` the extended parameters' rows; ``dydt``
-    receives the derivatives' rows.
+    ``function`` (``"derive"``, ``"rhs"`` or ``"jac"``) of a generated module's ``source``
+    (:func:`model_source`), statement by statement. With ``lanes > 1`` it works on ``lanes``
+    members at once, every vector lane-major: element ``i`` of the members side by side at
+    ``[i * lanes, (i + 1) * lanes)``; ``y`` then ends with a row of the members' times, which
+    stands for ``t`` (the argument itself is not read).
     """
     from llvmlite import ir
 
-    (function,) = (
-        f
-        for f in ast.parse(module_source).body
-        if isinstance(f, ast.FunctionDef) and f.name == "rhs"
+    (tree,) = (
+        f for f in ast.parse(source).body if isinstance(f, ast.FunctionDef) and f.name == function
     )
     double = ir.DoubleType()
-    vector = ir.VectorType(double, LANES)
-    module = ir.Module(name=name)
     pointer = ir.PointerType(double)
     signature = ir.FunctionType(ir.VoidType(), [double, pointer, pointer, pointer])
-    lanes = ir.Function(module, signature, name=name)
-    builder = ir.IRBuilder(lanes.append_basic_block("entry"))
-    _, y, p, dydt = lanes.args
+    compiled = ir.Function(module, signature, name=name)
+    builder = ir.IRBuilder(compiled.append_basic_block("entry"))
+    arguments = dict(zip([a.arg for a in tree.args.args], compiled.args, strict=True))
+    width = ir.VectorType(double, lanes) if lanes > 1 else double
 
-    def row(base: Any, index: int) -> Any:
-        address = builder.gep(base, [ir.Constant(ir.IntType(64), index * LANES)])
-        return builder.bitcast(address, ir.PointerType(vector))
+    def element(array: str, index: int) -> Any:
+        address = builder.gep(arguments[array], [ir.Constant(ir.IntType(64), index * lanes)])
+        return builder.bitcast(address, ir.PointerType(width)) if lanes > 1 else address
 
-    rows: dict[str, tuple[Any, int]] = {"t": (y, n_species)}
+    rows: dict[str, tuple[str, int]] = {}
 
     def load(local: str) -> Any:
-        base, index = rows[local]
-        return builder.load(row(base, index), align=8)
+        if local == "t" and lanes == 1:
+            return arguments["t"]
+        array, index = rows[local] if local != "t" else ("y", n_species)
+        return builder.load(element(array, index), align=8)
 
-    emit = _LaneEmitter(builder, module, vector, load)
-    for statement in function.body:
+    emit = _Emitter(builder, lanes, load)
+    for statement in tree.body:
+        if isinstance(statement, ast.For):  # out[i] = constant, or out[i] = p[i], for every i
+            (assignment,) = statement.body
+            assert isinstance(statement.iter, ast.Call)
+            assert isinstance(assignment, ast.Assign)
+            (target,) = assignment.targets
+            assert isinstance(target, ast.Subscript)
+            assert isinstance(target.value, ast.Name)
+            value = assignment.value
+            for k in range(int(_value(statement.iter.args[0]))):  # type: ignore[arg-type]
+                if isinstance(value, ast.Subscript):
+                    assert isinstance(value.value, ast.Name)
+                    item = builder.load(element(value.value.id, k), align=8)
+                else:
+                    item = emit(value)
+                builder.store(item, element(target.value.id, k), align=8)
+            continue
         assert isinstance(statement, ast.Assign)
         (target,), value = statement.targets, statement.value
         if isinstance(value, ast.Subscript):  # a species or parameter read
             assert isinstance(target, ast.Name)
             assert isinstance(value.value, ast.Name)
-            assert isinstance(value.slice, ast.Constant)
-            rows[target.id] = (y if value.value.id == "y" else p, int(_value(value.slice)))
+            rows[target.id] = (value.value.id, int(_value(value.slice)))  # type: ignore[arg-type]
         elif isinstance(target, ast.Name):
             emit.values[target.id] = emit(value)
         else:
             assert isinstance(target, ast.Subscript)
-            assert isinstance(target.slice, ast.Constant)
-            builder.store(emit(value), row(dydt, int(_value(target.slice))), align=8)
+            assert isinstance(target.value, ast.Name)
+            index = int(_value(target.slice))  # type: ignore[arg-type]
+            builder.store(emit(value), element(target.value.id, index), align=8)
     builder.ret_void()
-    return str(module)
 
 
 @dataclass(frozen=True)
-class LaneFunction:
-    """A model's lane right-hand side (:func:`lane_rhs_ir`), compiled by numba's LLVM.
+class NativeFunction:
+    """A generated function compiled from :func:`function_ir` by numba's LLVM.
 
-    Passed to numba kernels like the ``rhs`` C callback (same first-class function type);
-    ``library`` keeps the machine code alive.
+    Passed to numba kernels like a ``numba.cfunc`` (the same first-class function type,
+    through numba's ``WrapperAddressProtocol``); ``library`` keeps the machine code alive.
     """
 
     address: int
@@ -817,28 +837,40 @@ class LaneFunction:
         return _signature()
 
 
-_LANES: dict[str, LaneFunction] = {}
-
-
-def compile_lanes(compiled: CompiledModel) -> LaneFunction:
-    """The lane right-hand side of a compiled model, built once per model (well under 1 s)."""
+def compile_ir(
+    source: str, n_species: int, functions: dict[str, str], lanes: int
+) -> dict[str, NativeFunction]:
+    """Compile ``functions`` (symbol -> generated function) of ``source`` into one library."""
     import llvmlite.binding as llvm
     import numba.experimental.function_type  # noqa: F401 (registers typeof for the protocol)
+    from llvmlite import ir
     from numba.core import registry
     from numba.core.compiler_lock import global_compiler_lock
     from numba.core.types import WrapperAddressProtocol
 
+    module = ir.Module(name=next(iter(functions)))
+    for symbol, function in functions.items():
+        function_ir(module, source, function, n_species, lanes, symbol)
+    library = registry.cpu_target.target_context.codegen().create_library(module.name)
+    with global_compiler_lock:
+        library.add_llvm_module(llvm.parse_assembly(str(module)))
+        library.finalize()
+    WrapperAddressProtocol.register(NativeFunction)
+    return {
+        function: NativeFunction(library.get_pointer_to_function(symbol), library)
+        for symbol, function in functions.items()
+    }
+
+
+_LANES: dict[str, NativeFunction] = {}
+
+
+def compile_lanes(compiled: CompiledModel) -> NativeFunction:
+    """The lane right-hand side of a compiled model, built once per model (about 0.3 s)."""
     with _CACHE_LOCK:
         known = _LANES.get(compiled.key)
-        if known is not None:
-            return known
-        name = f"senox_lanes_{compiled.key[:16]}"
-        ir_text = lane_rhs_ir(compiled.source, compiled.n_species, name)
-        library = registry.cpu_target.target_context.codegen().create_library(name)
-        with global_compiler_lock:
-            library.add_llvm_module(llvm.parse_assembly(ir_text))
-            library.finalize()
-        WrapperAddressProtocol.register(LaneFunction)
-        lanes = LaneFunction(library.get_pointer_to_function(name), library)
-        _LANES[compiled.key] = lanes
-        return lanes
+        if known is None:
+            symbol = f"senox_lanes_{compiled.key[:16]}"
+            functions = compile_ir(compiled.source, compiled.n_species, {symbol: "rhs"}, LANES)
+            known = _LANES[compiled.key] = functions["rhs"]
+        return known
