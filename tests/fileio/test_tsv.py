@@ -59,8 +59,10 @@ def test_a_mixed_table_like_senox_writes():
         pd.DataFrame({"a": pd.array([1, None], dtype="Int64"), "b": [1.5, 2.5]}),
         pd.DataFrame({"a\tb": [1.5]}),
         pd.DataFrame(index=range(3)),
+        pd.DataFrame({"a": np.array([np.iinfo(np.int64).min, 0])}),
+        pd.DataFrame({"a": np.array([2**64 - 1, 0], dtype=np.uint64)}),
     ],
-    ids=["tab", "quote", "none", "nullable", "name", "no-columns"],
+    ids=["tab", "quote", "none", "nullable", "name", "no-columns", "int64-min", "uint64-max"],
 )
 def test_what_it_does_not_format_is_left_to_pandas(frame):
     assert tsv_text(frame, 6) == _pandas(frame, 6)

@@ -222,8 +222,8 @@ def _column_kind(series: pd.Series) -> int | None:
         return _TEXT if str(dtype) in ("string", "category") and _all_text(series) else None
     if dtype.kind == "f":
         return _FLOAT
-    if dtype.kind == "i" or (dtype.kind == "u" and (series.size == 0 or series.max() < 2**63)):
-        return _INT
+    if dtype.kind in "iu" and (series.size == 0 or -(2**63) < series.min() <= series.max() < 2**63):
+        return _INT  # (the kernel cannot negate int64's most negative value)
     if dtype.kind == "b" or (dtype.kind in "OUS" and _all_text(series)):
         return _TEXT
     return None
