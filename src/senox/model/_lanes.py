@@ -27,12 +27,12 @@ from senox.model._compile import LANES, compile_lanes
 from senox.model._ode import (
     OK,
     RODAS,
-    STEP_TOO_SMALL,
     TOO_MANY_STEPS,
     _call,
     _dopri_errors,
-    _dopri_output,
     _dopri_stages,
+    _dopri_step_begin,
+    _dopri_step_end,
     _first_step,
     _run,
 )
@@ -216,17 +216,13 @@ def _lane_group(
             # ``steps >= budget`` of _dopri_segment: DOPRI5's steps of the member so far
             if counts[member[lane], 0] >= explicit_limit:
                 failure[lane] = TOO_MANY_STEPS
-            elif h[lane] <= 1e-13 * max(abs(t[lane]), 1.0):
-                failure[lane] = STEP_TOO_SMALL
+            else:
+                failure[lane] = _dopri_step_begin(lane, t, h, t_new, t_stop, last)
             if failure[lane] != OK:
                 stepping[lane] = False
                 h[lane] = 0.0
                 t_new[lane] = t[lane]
                 continue
-            last[lane] = t[lane] + 1.01 * h[lane] >= t_stop[lane]
-            if last[lane]:
-                h[lane] = t_stop[lane] - t[lane]
-            t_new[lane] = t_stop[lane] if last[lane] else t[lane] + h[lane]
             active += 1
         if active == 0:
             if queue >= stop and (member < 0).all():
@@ -236,93 +232,11 @@ def _lane_group(
         _dopri_errors(hv, y, y1, k1, k3, k4, k5, k6, k7, rtol, atol, q, e, negative)
         for lane in range(lanes):
             if stepping[lane]:
-                stepping[lane] = _lane_step_end(
+                stepping[lane] = _dopri_step_end(
                     rhs, lane, member[lane], e[lane], negative[lane], times, prow, y, y1, k1, k3,
                     k4, k5, k6, k7, t, h, t_new, t_stop, fac_old, j, rejected_last, last, atol, out,
                     counts, scratch,
                 )  # fmt: skip
-
-
-@numba.njit(nogil=True, error_model="numpy", cache=True, inline="always")
-def _lane_step_end(
-    rhs: Any,
-    lane: int,
-    m: int,
-    e: float,
-    negative: np.bool_,
-    times: NDArray[np.float64],
-    prow: NDArray[np.float64],
-    y: NDArray[np.float64],
-    y1: NDArray[np.float64],
-    k1: NDArray[np.float64],
-    k3: NDArray[np.float64],
-    k4: NDArray[np.float64],
-    k5: NDArray[np.float64],
-    k6: NDArray[np.float64],
-    k7: NDArray[np.float64],
-    t: NDArray[np.float64],
-    h: NDArray[np.float64],
-    t_new: NDArray[np.float64],
-    t_stop: NDArray[np.float64],
-    fac_old: NDArray[np.float64],
-    j: NDArray[np.int64],
-    rejected_last: NDArray[np.bool_],
-    last: NDArray[np.bool_],
-    atol: float,
-    out: NDArray[np.float64],
-    counts: NDArray[np.int64],
-    scratch: NDArray[np.float64],
-) -> bool:  # pragma: no cover (compiled)
-    """Lane ``lane`` after its step: ``_dopri_segment``'s acceptance, output and step control.
-
-    False when the step ended the segment.
-    """
-    lanes = t.shape[0]
-    n = out.shape[2]
-    counts[m, 2] += 6
-    counts[m, 0] += 1
-    if not e <= 1.0 or negative:  # also catches NaN
-        counts[m, 1] += 1
-        if e != e or negative:
-            h[lane] *= 0.25
-        else:
-            h[lane] /= min(5.0, e**0.17 / 0.9)
-        rejected_last[lane] = True
-        return True
-    j[lane] = _dopri_output(
-        times, j[lane], t_stop[lane], t[lane], h[lane], t_new[lane], y, y1, k1, k3, k4, k5, k6,
-        k7, atol, out[m], lane, lanes,
-    )  # fmt: skip
-    clipped = False
-    for i in range(n):
-        k = i * lanes + lane
-        y[k] = y1[k]
-        if y[k] < 0.0:
-            y[k] = 0.0
-            clipped = True
-    t[lane] = t_new[lane]
-    if last[lane]:
-        return False
-    if clipped:
-        ys, fs = scratch[0], scratch[1]
-        for i in range(n):
-            ys[i] = y[i * lanes + lane]
-        _call(rhs, t[lane], ys, prow[lane], fs)
-        counts[m, 2] += 1
-        for i in range(n):
-            k1[i * lanes + lane] = fs[i]
-    else:
-        for i in range(n):
-            k1[i * lanes + lane] = k7[i * lanes + lane]
-    fac = e**0.17 / fac_old[lane] ** 0.04
-    fac = max(0.1, min(5.0, fac / 0.9))
-    h_new = h[lane] / fac
-    if rejected_last[lane]:
-        h_new = min(h_new, h[lane])
-    fac_old[lane] = max(e, 1e-4)
-    rejected_last[lane] = False
-    h[lane] = h_new
-    return True
 
 
 @numba.njit(nogil=True, error_model="numpy", cache=True)

@@ -341,6 +341,112 @@ def _dopri_output(
     return j
 
 
+@numba.njit(nogil=True, error_model="numpy", cache=True, inline="always")
+def _dopri_step_begin(
+    lane: int,
+    t: NDArray[np.float64],
+    h: NDArray[np.float64],
+    t_new: NDArray[np.float64],
+    t_stop: NDArray[np.float64],
+    last: NDArray[np.bool_],
+) -> int:  # pragma: no cover (compiled)
+    """Before a step of lane ``lane``: its size and end, or ``STEP_TOO_SMALL``.
+
+    A step that would end within 1 % of a step before ``t_stop`` ends exactly there (``last``).
+    """
+    if h[lane] <= 1e-13 * max(abs(t[lane]), 1.0):
+        return STEP_TOO_SMALL
+    last[lane] = t[lane] + 1.01 * h[lane] >= t_stop[lane]
+    if last[lane]:
+        h[lane] = t_stop[lane] - t[lane]
+    t_new[lane] = t_stop[lane] if last[lane] else t[lane] + h[lane]
+    return OK
+
+
+@numba.njit(nogil=True, error_model="numpy", cache=True, inline="always")
+def _dopri_step_end(
+    rhs: Any,
+    lane: int,
+    m: int,
+    e: float,
+    negative: np.bool_,
+    times: NDArray[np.float64],
+    prow: NDArray[np.float64],
+    y: NDArray[np.float64],
+    y1: NDArray[np.float64],
+    k1: NDArray[np.float64],
+    k3: NDArray[np.float64],
+    k4: NDArray[np.float64],
+    k5: NDArray[np.float64],
+    k6: NDArray[np.float64],
+    k7: NDArray[np.float64],
+    t: NDArray[np.float64],
+    h: NDArray[np.float64],
+    t_new: NDArray[np.float64],
+    t_stop: NDArray[np.float64],
+    fac_old: NDArray[np.float64],
+    j: NDArray[np.int64],
+    rejected_last: NDArray[np.bool_],
+    last: NDArray[np.bool_],
+    atol: float,
+    out: NDArray[np.float64],
+    counts: NDArray[np.int64],
+    scratch: NDArray[np.float64],
+) -> bool:  # pragma: no cover (compiled)
+    """After a step of lane ``lane`` (member ``m``): acceptance, dense output, step control.
+
+    The state of each lane is in one-element-per-lane arrays (``t``, ``h``...), ``counts`` and
+    ``out`` have a row per member and ``prow`` one per lane; one member is lane 0 of 1.
+    Returns False when the accepted step ended the segment (at ``t_stop``).
+    """
+    lanes = t.shape[0]
+    n = out.shape[2]
+    counts[m, 2] += 6
+    counts[m, 0] += 1
+    if not e <= 1.0 or negative:  # also catches NaN
+        counts[m, 1] += 1
+        if e != e or negative:
+            h[lane] *= 0.25
+        else:
+            h[lane] /= min(5.0, e**0.17 / 0.9)
+        rejected_last[lane] = True
+        return True
+    j[lane] = _dopri_output(
+        times, j[lane], t_stop[lane], t[lane], h[lane], t_new[lane], y, y1, k1, k3, k4, k5, k6,
+        k7, atol, out[m], lane, lanes,
+    )  # fmt: skip
+    clipped = False
+    for i in range(n):
+        k = i * lanes + lane
+        y[k] = y1[k]
+        if y[k] < 0.0:
+            y[k] = 0.0
+            clipped = True
+    t[lane] = t_new[lane]
+    if last[lane]:
+        return False
+    if clipped:
+        ys, fs = scratch[0], scratch[1]
+        for i in range(n):
+            ys[i] = y[i * lanes + lane]
+        _call(rhs, t[lane], ys, prow[lane], fs)
+        counts[m, 2] += 1
+        for i in range(n):
+            k1[i * lanes + lane] = fs[i]
+    else:
+        for i in range(n):
+            k1[i * lanes + lane] = k7[i * lanes + lane]
+    fac = e**0.17 / fac_old[lane] ** 0.04
+    fac = max(0.1, min(5.0, fac / 0.9))
+    h_new = h[lane] / fac
+    if rejected_last[lane]:
+        h_new = min(h_new, h[lane])
+    fac_old[lane] = max(e, 1e-4)
+    rejected_last[lane] = False
+    h[lane] = h_new
+    return True
+
+
 @numba.njit(nogil=True, error_model="numpy", cache=True)
 def _dopri_segment(
     rhs: Any,
@@ -360,7 +466,8 @@ def _dopri_segment(
 
     Fills ``out[j]`` for every output time in ``(t, t_stop)`` by dense output and returns
     ``(status, j)`` with ``j`` the first output not filled. ``counts`` accumulates steps,
-    rejected steps and right-hand-side evaluations.
+    rejected steps and right-hand-side evaluations. One member as lane 0 of 1 of the functions
+    :mod:`senox.model._lanes` runs eight members with.
     """
     n = y.shape[0]
     k1, k2, k3, k4 = np.empty(n), np.empty(n), np.empty(n), np.empty(n)
@@ -368,65 +475,32 @@ def _dopri_segment(
     y1 = np.empty(n + 1)  # the stage time after the state (_dopri_stages' layout, one lane)
     w = np.empty(n + 1)
     hv, q = np.empty(n), np.empty(n)
-    now, step, then, norm = np.empty(1), np.empty(1), np.empty(1), np.empty(1)
-    below = np.empty(1, dtype=np.bool_)
+    scratch = np.empty((2, n))
+    now, step, then, stop = np.full(1, t), np.empty(1), np.empty(1), np.full(1, t_stop)
+    norm, fac_old = np.empty(1), np.full(1, 1e-4)
+    jj = np.full(1, j)
+    below, rejected_last, last = np.empty(1, np.bool_), np.zeros(1, np.bool_), np.empty(1, np.bool_)
+    member_counts, member_out = counts.reshape(1, counts.shape[0]), out.reshape((1, *out.shape))
+    prow = p.reshape(1, p.shape[0])
     _call(rhs, t, y, p, k1)
-    h = _first_step(rhs, t, y, k1, p, t_stop - t, 5, rtol, atol, w, k2)
+    step[0] = _first_step(rhs, t, y, k1, p, t_stop - t, 5, rtol, atol, w, k2)
     counts[2] += 2
-    fac_old = 1e-4
-    rejected_last = False
     steps = 0
     while True:
         if steps >= budget:
-            return TOO_MANY_STEPS, j
-        if h <= 1e-13 * max(abs(t), 1.0):
-            return STEP_TOO_SMALL, j
-        last = t + 1.01 * h >= t_stop
-        if last:
-            h = t_stop - t
-        t_new = t_stop if last else t + h
-        now[0], step[0], then[0] = t, h, t_new
+            return TOO_MANY_STEPS, jj[0]
+        if _dopri_step_begin(0, now, step, then, stop, last) != OK:
+            return STEP_TOO_SMALL, jj[0]
         _dopri_stages(rhs, now, step, then, y, p, k1, k2, k3, k4, k5, k6, k7, w, y1, hv)
-        counts[2] += 6
-        steps += 1
-        counts[0] += 1
         _dopri_errors(hv, y, y1, k1, k3, k4, k5, k6, k7, rtol, atol, q, norm, below)
-        e, negative = norm[0], below[0]
-        if not e <= 1.0 or negative:  # also catches NaN
-            counts[1] += 1
-            if e != e or negative:
-                h *= 0.25
-            else:
-                h /= min(5.0, e**0.17 / 0.9)
-            rejected_last = True
-            continue
-        # accepted: dense output for the outputs inside the step, before y moves on
-        j = _dopri_output(
-            times, j, t_stop, t, h, t_new, y, y1, k1, k3, k4, k5, k6, k7, atol, out, 0, 1
-        )
-        clipped = False
-        for i in range(n):
-            y[i] = y1[i]
-            if y[i] < 0.0:
-                y[i] = 0.0
-                clipped = True
-        t = t_new
-        if last:
-            return OK, j
-        if clipped:
-            _call(rhs, t, y, p, k1)
-            counts[2] += 1
-        else:
-            for i in range(n):
-                k1[i] = k7[i]
-        fac = e**0.17 / fac_old**0.04
-        fac = max(0.1, min(5.0, fac / 0.9))
-        h_new = h / fac
-        if rejected_last:
-            h_new = min(h_new, h)
-        fac_old = max(e, 1e-4)
-        rejected_last = False
-        h = h_new
+        steps += 1
+        going_on = _dopri_step_end(
+            rhs, 0, 0, norm[0], below[0], times, prow, y, y1, k1, k3, k4, k5, k6, k7, now, step,
+            then, stop, fac_old, jj, rejected_last, last, atol, member_out, member_counts,
+            scratch,
+        )  # fmt: skip
+        if not going_on:
+            return OK, jj[0]
 
 
 # ---------------------------------------------------------------------------------------------
