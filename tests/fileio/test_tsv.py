@@ -48,6 +48,8 @@ def test_a_mixed_table_like_senox_writes():
     )
     assert tsv_text(frame) == _pandas(frame, 6)
     assert tsv_text(frame.iloc[:0]) == _pandas(frame.iloc[:0], 6)  # header only
+    long_names = frame.assign(strategy=frame["strategy"] + "x" * 300)  # wide slots: small chunks
+    assert tsv_text(long_names) == _pandas(long_names, 6)
 
 
 @pytest.mark.parametrize(
@@ -61,8 +63,19 @@ def test_a_mixed_table_like_senox_writes():
         pd.DataFrame(index=range(3)),
         pd.DataFrame({"a": np.array([np.iinfo(np.int64).min, 0])}),
         pd.DataFrame({"a": np.array([2**64 - 1, 0], dtype=np.uint64)}),
+        pd.DataFrame([[1.5, 2.5]], columns=pd.MultiIndex.from_tuples([("a", "x"), ("a", "y")])),
     ],
-    ids=["tab", "quote", "none", "nullable", "name", "no-columns", "int64-min", "uint64-max"],
+    ids=[
+        "tab",
+        "quote",
+        "none",
+        "nullable",
+        "name",
+        "no-columns",
+        "int64-min",
+        "uint64-max",
+        "multiindex",
+    ],
 )
 def test_what_it_does_not_format_is_left_to_pandas(frame):
     assert tsv_text(frame, 6) == _pandas(frame, 6)

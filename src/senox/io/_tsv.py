@@ -255,8 +255,8 @@ def _encode(
     return numbers, integers
 
 
-#: Rows formatted at a time (bounds the work space: rows x columns x slot bytes).
-CHUNK_ROWS = 32_768
+#: Bytes of work space for one chunk of rows (rows x columns x slot bytes).
+CHUNK_BYTES = 32 * 2**20
 
 
 def tsv_text(frame: pd.DataFrame, digits: int = 6) -> str:
@@ -264,6 +264,8 @@ def tsv_text(frame: pd.DataFrame, digits: int = 6) -> str:
 
     ``digits``: significant digits of floats, 1 to 10.
     """
+    import pandas as pd
+
     if not 1 <= digits <= 10:
         msg = f"digits: {digits} is not in 1..10"
         raise ValueError(msg)
@@ -271,7 +273,12 @@ def tsv_text(frame: pd.DataFrame, digits: int = 6) -> str:
     kinds = [_column_kind(frame[c]) for c in frame.columns]
     words = {str(v) for c, k in zip(frame.columns, kinds, strict=True) if k == _TEXT
              for v in frame[c].unique()}  # fmt: skip
-    if not names or None in kinds or any(ch in word for word in [*names, *words] for ch in _QUOTED):
+    if (
+        not names
+        or isinstance(frame.columns, pd.MultiIndex)
+        or None in kinds
+        or any(ch in word for word in [*names, *words] for ch in _QUOTED)
+    ):
         return frame.to_csv(sep="\t", index=False, float_format=f"%.{digits}g")
     vocabulary: dict[str, int] = {}
     numbers, integers = _encode(frame, kinds, vocabulary)  # type: ignore[arg-type]
@@ -281,8 +288,9 @@ def tsv_text(frame: pd.DataFrame, digits: int = 6) -> str:
     width = max([_WIDTH, *(len(w) for w in encoded)])
     kind_codes = np.array(kinds, dtype=np.int64)
     pieces = ["\t".join(names) + "\n"]
-    for start in range(0, frame.shape[0], CHUNK_ROWS):
-        block = slice(start, start + CHUNK_ROWS)
+    chunk = max(1024, CHUNK_BYTES // (len(names) * width))
+    for start in range(0, frame.shape[0], chunk):
+        block = slice(start, start + chunk)
         rows = numbers[block].shape[0]
         slots = np.empty((rows, len(names), width), dtype=np.uint8)
         lengths = np.zeros((rows, len(names)), dtype=np.int64)
