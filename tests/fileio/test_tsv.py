@@ -44,6 +44,8 @@ def test_a_mixed_table_like_senox_writes():
             "relapse": np.where(rng.random(n) < 0.3, np.nan, rng.uniform(0, 365, n)),
             "flag": rng.random(n) < 0.5,
             "small": rng.integers(0, 9, n).astype(np.uint8),
+            "arm": pd.Categorical(rng.choice(["control", "KRAS"], n)),
+            "label": pd.array(rng.choice(["a", "b"], n), dtype="string"),
         }
     )
     assert tsv_text(frame) == _pandas(frame, 6)

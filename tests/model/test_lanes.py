@@ -62,7 +62,7 @@ def test_the_lane_right_hand_side_is_the_scalar_one_bit_for_bit():
     np.testing.assert_array_equal(got.reshape(n, LANES).T, want)
 
 
-def test_the_ir_is_vector_code_with_one_load_per_row():
+def test_the_lane_ir_is_vector_code_with_vector_intrinsics():
     compiled = compile_model(EVERYTHING)
     module = ir.Module()
     function_ir(module, compiled.source, "rhs", compiled.n_species, LANES, "f")

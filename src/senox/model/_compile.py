@@ -866,7 +866,7 @@ _LANES: dict[str, NativeFunction] = {}
 
 
 def compile_lanes(compiled: CompiledModel) -> NativeFunction:
-    """The lane right-hand side of a compiled model, built once per model (about 0.3 s)."""
+    """The lane right-hand side of a compiled model, built once per model (about 0.1 s)."""
     with _CACHE_LOCK:
         known = _LANES.get(compiled.key)
         if known is None:

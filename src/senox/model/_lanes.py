@@ -9,7 +9,8 @@ side (:func:`~senox.model._compile.compile_lanes`: each statement one vector ope
 eight members) and the error norms (``_ode._dopri_errors``). What differs between lanes --
 accepting or rejecting a step, dense output, clipping, the next step size, restarting at a
 dose, a member that fails -- runs lane by lane, with ``_ode``'s own functions where the
-layout allows (``_dopri_output``, ``_first_step``, the scalar ``rhs`` and RODAS4's ``_run``).
+layout allows (``_between_segments``, ``_dopri_step_end``, ``_first_step``, the scalar
+``rhs`` and ``_redo_with_rodas``).
 
 Every lane does exactly the scalar engine's arithmetic in the same order, so a member's
 trajectory and statistics are bit for bit those of ``_ode``'s scalar DOPRI5 (the tests check
@@ -26,24 +27,21 @@ import numpy as np
 from senox.model._compile import LANES, compile_lanes
 from senox.model._ode import (
     OK,
-    RODAS,
     TOO_MANY_STEPS,
+    _between_segments,
     _call,
     _dopri_errors,
     _dopri_stages,
     _dopri_step_begin,
     _dopri_step_end,
     _first_step,
-    _run,
+    _redo_with_rodas,
 )
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray
 
     from senox.model._compile import CompiledModel
-
-#: Lane states.
-_IDLE, _STEPPING = 0, 1
 
 
 @numba.njit(nogil=True, error_model="numpy", cache=True)
@@ -98,20 +96,12 @@ def _next_segment(
     ``_ode._run``'s loop and ``_dopri_segment``'s start, on the lane. False when the member
     has no output left (it is done).
     """
-    lanes = t.shape[0]
-    n, nt, nd = out.shape[2], times.shape[0], dose_t.shape[0]
-    while d[lane] < nd and dose_t[d[lane]] <= t[lane]:
-        y[dose_s[d[lane]] * lanes + lane] += dose_a[d[lane]]
-        d[lane] += 1
-    while j[lane] < nt and times[j[lane]] <= t[lane]:
-        for i in range(n):
-            out[m, j[lane], i] = y[i * lanes + lane]
-        j[lane] += 1
-    if j[lane] >= nt:
+    lanes, n = t.shape[0], out.shape[2]
+    d[lane], j[lane], t_stop[lane] = _between_segments(
+        t[lane], d[lane], j[lane], y, lane, lanes, times, dose_t, dose_s, dose_a, out[m]
+    )
+    if j[lane] >= times.shape[0]:
         return False
-    t_stop[lane] = times[nt - 1]
-    if d[lane] < nd and dose_t[d[lane]] < t_stop[lane]:
-        t_stop[lane] = dose_t[d[lane]]
     ys, fs, ws, gs = scratch[0], scratch[1], scratch[2], scratch[3]
     for i in range(n):
         ys[i] = y[i * lanes + lane]
@@ -209,21 +199,18 @@ def _lane_group(
         # before the step: the scalar engine's checks, lane by lane
         active = 0
         for lane in range(lanes):
-            if not stepping[lane]:
+            if stepping[lane]:
+                # ``steps >= budget`` of _dopri_segment: DOPRI5's steps of the member so far
+                if counts[member[lane], 0] >= explicit_limit:
+                    failure[lane] = TOO_MANY_STEPS
+                else:
+                    failure[lane] = _dopri_step_begin(lane, t, h, t_new, t_stop, last)
+                stepping[lane] = failure[lane] == OK
+            if stepping[lane]:
+                active += 1
+            else:  # an idle lane steps by nothing
                 h[lane] = 0.0
                 t_new[lane] = t[lane]
-                continue
-            # ``steps >= budget`` of _dopri_segment: DOPRI5's steps of the member so far
-            if counts[member[lane], 0] >= explicit_limit:
-                failure[lane] = TOO_MANY_STEPS
-            else:
-                failure[lane] = _dopri_step_begin(lane, t, h, t_new, t_stop, last)
-            if failure[lane] != OK:
-                stepping[lane] = False
-                h[lane] = 0.0
-                t_new[lane] = t[lane]
-                continue
-            active += 1
         if active == 0:
             if queue >= stop and (member < 0).all():
                 return
@@ -262,16 +249,12 @@ def _fail(
     status: NDArray[np.int64],
 ) -> None:  # pragma: no cover (compiled)
     """A member DOPRI5 could not finish: NaN from output ``j`` on, or with ``auto`` RODAS4."""
-    for jj in range(j, times.shape[0]):
-        for i in range(out.shape[2]):
-            out[m, jj, i] = np.nan
+    out[m, j:] = np.nan
     status[m] = failure
     if auto:
-        counts[m, 4] = 1
-        start = m if y0.shape[0] > 1 else 0
-        status[m] = _run(
-            rhs, jac, RODAS, autonomous, times, dose_t, dose_s, dose_a, prow, y0[start], rtol,
-            atol, max_steps, out[m], counts[m],
+        status[m] = _redo_with_rodas(
+            rhs, jac, autonomous, times, dose_t, dose_s, dose_a, prow,
+            y0[m if y0.shape[0] > 1 else 0], rtol, atol, max_steps, out[m], counts[m],
         )  # fmt: skip
 
 
@@ -305,8 +288,7 @@ def _lane_ensemble(
         _lane_group(
             derive, rhs, rhs_lanes, jac, auto, autonomous, times, dose_t, dose_s, dose_a,
             params, y0, b * n_members // blocks, (b + 1) * n_members // blocks, n_extended,
-            rtol,
-            atol, max_steps, explicit_limit, out, counts, status,
+            rtol, atol, max_steps, explicit_limit, out, counts, status,
         )  # fmt: skip
 
 

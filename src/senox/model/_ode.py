@@ -1155,6 +1155,41 @@ def _rkc_segment(
 # ---------------------------------------------------------------------------------------------
 
 
+@numba.njit(nogil=True, error_model="numpy", cache=True, inline="always")
+def _between_segments(
+    t: float,
+    d: int,
+    j: int,
+    y: NDArray[np.float64],
+    lane: int,
+    lanes: int,
+    times: NDArray[np.float64],
+    dose_t: NDArray[np.float64],
+    dose_s: NDArray[np.int64],
+    dose_a: NDArray[np.float64],
+    out: NDArray[np.float64],
+) -> tuple[int, int, float]:  # pragma: no cover (compiled)
+    """At time ``t``: the doses and outputs due, and where the next segment ends.
+
+    Doses are applied from index ``d``, outputs written from index ``j``; the segment ends at
+    the next dose or the last output time. Species ``i`` of ``y`` is at ``i * lanes + lane``
+    (``0, 1`` for one member). Returns the new ``d`` and ``j`` and the segment's end;
+    ``j == len(times)`` when nothing is left.
+    """
+    n, nt, nd = out.shape[1], times.shape[0], dose_t.shape[0]
+    while d < nd and dose_t[d] <= t:
+        y[dose_s[d] * lanes + lane] += dose_a[d]
+        d += 1
+    while j < nt and times[j] <= t:
+        for i in range(n):
+            out[j, i] = y[i * lanes + lane]
+        j += 1
+    t_stop = times[nt - 1]
+    if d < nd and dose_t[d] < t_stop:
+        t_stop = dose_t[d]
+    return d, j, t_stop
+
+
 @numba.njit(nogil=True, error_model="numpy", cache=True)
 def _run(
     rhs: Any,
@@ -1174,9 +1209,7 @@ def _run(
     counts: NDArray[np.int64],
 ) -> int:  # pragma: no cover (compiled)
     """Integrate one member through its dose schedule with one method; fill ``out``."""
-    n = y0.shape[0]
     nt = times.shape[0]
-    nd = dose_t.shape[0]
     y = y0.copy()
     t = 0.0
     j = 0
@@ -1184,18 +1217,9 @@ def _run(
     status = OK
     first_step = counts[0]
     while True:
-        while d < nd and dose_t[d] <= t:
-            y[dose_s[d]] += dose_a[d]
-            d += 1
-        while j < nt and times[j] <= t:
-            for i in range(n):
-                out[j, i] = y[i]
-            j += 1
+        d, j, t_stop = _between_segments(t, d, j, y, 0, 1, times, dose_t, dose_s, dose_a, out)
         if j >= nt:
             break
-        t_stop = times[nt - 1]
-        if d < nd and dose_t[d] < t_stop:
-            t_stop = dose_t[d]
         budget = max_steps - (counts[0] - first_step)
         if method == RODAS:
             status, j = _rodas_segment(
@@ -1210,12 +1234,35 @@ def _run(
                 rhs, t, t_stop, y, p, times, j, out, rtol, atol, budget, counts
             )
         if status != OK:
-            for jj in range(j, nt):
-                for i in range(n):
-                    out[jj, i] = np.nan
+            out[j:] = np.nan
             break
         t = t_stop
     return status
+
+
+@numba.njit(nogil=True, error_model="numpy", cache=True)
+def _redo_with_rodas(
+    rhs: Any,
+    jac: Any,
+    autonomous: int,
+    times: NDArray[np.float64],
+    dose_t: NDArray[np.float64],
+    dose_s: NDArray[np.int64],
+    dose_a: NDArray[np.float64],
+    p: NDArray[np.float64],
+    y0: NDArray[np.float64],
+    rtol: float,
+    atol: float,
+    max_steps: int,
+    out: NDArray[np.float64],
+    counts: NDArray[np.int64],
+) -> int:  # pragma: no cover (compiled)
+    """``auto``'s fallback for a member DOPRI5 could not finish: RODAS4 from the start."""
+    counts[4] = 1
+    return _run(
+        rhs, jac, RODAS, autonomous, times, dose_t, dose_s, dose_a, p, y0, rtol, atol,
+        max_steps, out, counts,
+    )  # fmt: skip
 
 
 @numba.njit(nogil=True, error_model="numpy", cache=True)
@@ -1278,24 +1325,10 @@ def _member(
     )
     if status == OK:
         return status
-    counts[4] = 1
-    return _run(
-        rhs,
-        jac,
-        RODAS,
-        autonomous,
-        times,
-        dose_t,
-        dose_s,
-        dose_a,
-        p,
-        y0,
-        rtol,
-        atol,
-        max_steps,
-        out,
+    return _redo_with_rodas(
+        rhs, jac, autonomous, times, dose_t, dose_s, dose_a, p, y0, rtol, atol, max_steps, out,
         counts,
-    )
+    )  # fmt: skip
 
 
 @numba.njit(parallel=True, nogil=True, error_model="numpy", cache=True)
