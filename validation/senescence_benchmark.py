@@ -1116,14 +1116,8 @@ def toy_sentences(toy: pd.DataFrame) -> list[str]:
     ]
     if not over.empty:
         lines.append(
-            "- **senox's `senescent_*` calls do fire on merely arrested cells in these settings.** "
-            "Arrest lowers the 327 cycle genes, so every other program's within-cell ranks rise; "
-            "when the data hold no senescent cells, the whole-data spread that floors the z-score "
-            "scale is narrow, and against a cycling baseline (a cycling reference, or a median "
-            "observation between a cycling and an arrested half) that shift alone clears the bar. "
-            "With senescent cells present, or calibrated on arrested cells, quiescent cells stay "
-            "`quiescent`. This is a limitation of `senox.states` (not changed here); the tests keep "
-            "these two settings as strict xfails."
+            "- **senox's `senescent_*` calls fire on merely arrested cells in these settings** "
+            "(the configurations above): a limitation of `senox.states`, reported as it stands."
         )
     return lines
 
@@ -1227,9 +1221,9 @@ def report(
         f"senox calls states unlabelled (calibrated on all observations) and with the reference "
         f"group (`--reference {marthandan['reference']}` / `{chan['reference']}`). With a "
         "reference, the `sen` axis is centred on the controls' median, so up to about 7 % of a "
-        "normal control group clears the 1.5 SD bar by construction (less where the whole data "
-        "set's spread, the floor of the scale, is wider); the unlabelled mode is centred on the "
-        "median observation instead. The peers' decision rules, where they ship one:",
+        "normal control group clears the 1.5 SD bar by construction; the unlabelled mode is "
+        "centred on the median observation instead. Every axis but cycling is scored without the "
+        "cycle-only genes, so that arrest alone does not lift it. The peers' decision rules, where they ship one:",
         "",
         *rule_notes,
         "",

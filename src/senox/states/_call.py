@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pandas as pd
 
 from senox import __version__
@@ -79,10 +80,34 @@ def _scores(adata: AnnData, key_added: str, method: str) -> pd.DataFrame:
     existing = adata.obsm.get(f"{key_added}_scores")
     if isinstance(existing, pd.DataFrame) and set(AXIS_PROGRAMS) <= set(existing.columns):
         return existing.copy()
-    senescence = catalogue()["senescence"]
-    programs = {**catalogue(), SENESCENCE_UP: Program(SENESCENCE_UP, senescence.up)}
-    score_programs(adata, programs, method=method, key_added=key_added)  # type: ignore[arg-type]
+    score_programs(adata, _axis_catalogue(), method=method, key_added=key_added)  # type: ignore[arg-type]
     scores: pd.DataFrame = adata.obsm[f"{key_added}_scores"]
+    return scores
+
+
+def _axis_catalogue() -> dict[str, Program]:
+    """The catalogue plus ``senescence_up``."""
+    senescence = catalogue()["senescence"]
+    return {**catalogue(), SENESCENCE_UP: Program(SENESCENCE_UP, senescence.up)}
+
+
+def arrest_free_scores(adata: AnnData, method: str) -> pd.DataFrame:
+    """Every program but ``proliferation``, scored without the cycle-only genes.
+
+    Arrest lowers the ~315 genes that are in ``proliferation`` and in no other program. Within a
+    cell, every other gene then ranks higher (and, for the mean method, sits higher against its
+    controls), so a merely arrested cell would look a little senescent, inflammatory and
+    p53-active. Leaving those genes out of the data before scoring removes that shift at its
+    source. The reported program scores (``obsm[f"{key}_scores"]``) are the standard ones.
+    """
+    programs = {k: v for k, v in _axis_catalogue().items() if k != "proliferation"}
+    shared = {g for program in programs.values() for g in program.genes}
+    cycle_only = set(catalogue()["proliferation"].genes) - shared
+    keep = np.flatnonzero(~adata.var_names.isin(sorted(cycle_only)))
+    scores, _ = score_matrix(
+        adata.X[:, keep], adata.var_names[keep], programs, method=method, progress=False
+    )
+    scores.index = adata.obs_names
     return scores
 
 
@@ -126,18 +151,23 @@ def call_states(
     ``obs[f"{key_added}_redox_index"]`` : float
         Oxidant minus antioxidant z-score (positive = pro-oxidant).
     ``obs[f"{key_added}_subcluster"]`` : float
-        Sub-cluster of senescent observations (NaN elsewhere).
+        Sub-cluster of senescent observations (NaN elsewhere, and for all of them when the
+        structure test finds no sub-populations).
     ``obsm[f"{key_added}_zscores"]``, ``obsm[f"{key_added}_biomarkers"]`` : DataFrame
-        Calibrated program z-scores; the biomarker panel's expression.
+        Calibrated program z-scores (every program but ``proliferation`` scored without the
+        cycle-only genes: :func:`arrest_free_scores`); the biomarker panel's expression.
     ``uns[key_added]["states"]`` : dict
-        Calibration (baseline, centre, scale), rules, counts, sub-cluster descriptions.
+        Calibration (baseline, centre, scale), rules, counts, sub-cluster descriptions, and
+        ``subcluster_test``: the SigClust test of the senescent observations for structure
+        (n, cluster index, null median, p-value, supported; empty with fewer than 12).
     """
     adata = adata.copy() if copy else adata
     reference_mask = parse_reference(adata, reference)
     scores = _scores(adata, key_added, method)
     mixture = fit_mixture(scores["proliferation"].to_numpy())
-    calibration = calibrate(scores, reference_mask)
-    z = calibration.zscores(scores)
+    axis_scores = arrest_free_scores(adata, method).assign(proliferation=scores["proliferation"])
+    calibration = calibrate(axis_scores, reference_mask)
+    z = calibration.zscores(axis_scores)
     cell_cycle = None if mixture.supported else _cell_cycle_score(adata)
     cycling = cycling_margin(scores["proliferation"], cell_cycle, mixture, CONFIDENCE_SLOPE)
     state, confidence = assign(axes(z, cycling))
@@ -147,9 +177,10 @@ def call_states(
     adata.obsm[f"{key_added}_zscores"] = z
     adata.obsm[f"{key_added}_biomarkers"] = biomarker_panel(adata)
     genes = sorted({g for p in catalogue().values() for g in p.genes} | set(PANEL_GENES))
-    labels, clusters = senescent_subclusters(adata, state, z, genes, seed=seed)
+    labels, clusters, test = senescent_subclusters(adata, state, z, genes, seed=seed)
     adata.obs[f"{key_added}_subcluster"] = labels.to_numpy()
     record = _record(calibration, reference, state, clusters)
+    record["subcluster_test"] = test
     record["cycling_mixture"] = {**asdict(mixture), "used": mixture.supported}
     adata.uns.setdefault(key_added, {})["states"] = record
     return adata if copy else None
