@@ -138,6 +138,26 @@ def test_structure_test_rejects_two_groups_not_one_gaussian():
     assert result["cluster_index"] < result["null_median"]
 
 
+def test_observations_without_expression_are_other_and_left_out(groups):
+    with_empty = groups.copy()
+    values = with_empty.X.toarray()
+    values[[0, 70]] = 0.0  # a proliferating and a quiescent cell lose every count
+    with_empty.X = sparse.csr_matrix(values)
+    called = called_copy(with_empty)
+    baseline = called_copy(groups[[i for i in range(groups.n_obs) if i not in (0, 70)]].copy())
+    assert list(called.obs["senox_state"].iloc[[0, 70]]) == ["other", "other"]
+    assert list(called.obs["senox_confidence"].iloc[[0, 70]]) == [0.5, 0.5]
+    assert called.uns["senox"]["states"]["n_without_expression"] == 2
+    # the empty observations leave the calibration as if they were not there
+    assert called.uns["senox"]["states"]["center"] == baseline.uns["senox"]["states"]["center"]
+
+
+@pytest.mark.parametrize("n_obs", [1, 2])
+def test_too_few_observations_is_a_one_line_error(groups, n_obs):
+    with pytest.raises(InputError, match="needs 3 or more to calibrate"):
+        call_states(groups[:n_obs].copy())
+
+
 def test_state_fractions_per_group(groups):
     called = called_copy(groups)
     table = state_fractions(called, "sample")

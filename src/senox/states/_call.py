@@ -18,6 +18,7 @@ from senox.states._panel import PANEL_GENES, biomarker_panel
 from senox.states._rules import (
     AXIS_PROGRAMS,
     CONFIDENCE_SLOPE,
+    OTHER,
     SENESCENCE_UP,
     STATE_NAMES,
     assign,
@@ -60,6 +61,25 @@ def parse_reference(adata: AnnData, reference: str | tuple[str, str] | None) -> 
         msg = (
             f"reference {column}={value} matches {n} observations; need 3 or more (values: {found})"
         )
+        raise InputError(msg)
+    return mask
+
+
+def expressed(adata: AnnData) -> pd.Series:
+    """Observations with at least one expressed gene (at least ``MIN_BASELINE`` are needed).
+
+    An observation without any (an empty droplet, a failed library) carries no evidence: it is
+    called ``other`` with confidence 0.5 and left out of the calibration and the mixture.
+    """
+    magnitude = abs(adata.X).sum(axis=1)
+    mask = pd.Series(np.asarray(magnitude).ravel() > 0, index=adata.obs_names)
+    if mask.sum() < MIN_BASELINE:
+        found = (
+            f"the data hold {adata.n_obs} observations"
+            if mask.all()
+            else f"only {int(mask.sum())} of {adata.n_obs} observations have any expressed gene"
+        )
+        msg = f"{found}; calling states needs {MIN_BASELINE} or more to calibrate against"
         raise InputError(msg)
     return mask
 
@@ -147,7 +167,8 @@ def call_states(
         One of ``proliferating``, ``quiescent``, ``senescent_inflammatory``, ``senescent_p53``,
         ``escape_like``, ``other`` (rules: ``senox.states.describe_rules()``).
     ``obs[f"{key_added}_confidence"]`` : float in [0.5, 1)
-        Sigmoid of the margin past the nearest threshold.
+        Sigmoid of the margin past the nearest threshold. Observations without any expressed
+        gene are ``other`` with confidence 0.5, and do not enter the calibration.
     ``obs[f"{key_added}_redox_index"]`` : float
         Oxidant minus antioxidant z-score (positive = pro-oxidant).
     ``obs[f"{key_added}_subcluster"]`` : float
@@ -163,14 +184,18 @@ def call_states(
     """
     adata = adata.copy() if copy else adata
     reference_mask = parse_reference(adata, reference)
+    informative = expressed(adata)
     scores = _scores(adata, key_added, method)
-    mixture = fit_mixture(scores["proliferation"].to_numpy())
+    proliferation = scores.loc[informative, "proliferation"]
+    mixture = fit_mixture(proliferation.to_numpy())
     axis_scores = arrest_free_scores(adata, method).assign(proliferation=scores["proliferation"])
-    calibration = calibrate(axis_scores, reference_mask)
+    calibration = calibrate(axis_scores[informative], reference_mask)
     z = calibration.zscores(axis_scores)
-    cell_cycle = None if mixture.supported else _cell_cycle_score(adata)
-    cycling = cycling_margin(scores["proliferation"], cell_cycle, mixture, CONFIDENCE_SLOPE)
-    state, confidence = assign(axes(z, cycling))
+    cell_cycle = None if mixture.supported else _cell_cycle_score(adata)[informative]
+    cycling = cycling_margin(proliferation, cell_cycle, mixture, CONFIDENCE_SLOPE)
+    state, confidence = assign(axes(z, cycling.reindex(z.index)))
+    state[~informative] = OTHER
+    confidence[~informative] = 0.5
     adata.obs[f"{key_added}_state"] = pd.Categorical(state, categories=list(STATE_NAMES))
     adata.obs[f"{key_added}_confidence"] = confidence.to_numpy()
     adata.obs[f"{key_added}_redox_index"] = redox_index(z).to_numpy()
@@ -181,6 +206,7 @@ def call_states(
     adata.obs[f"{key_added}_subcluster"] = labels.to_numpy()
     record = _record(calibration, reference, state, clusters)
     record["subcluster_test"] = test
+    record["n_without_expression"] = int((~informative).sum())
     record["cycling_mixture"] = {**asdict(mixture), "used": mixture.supported}
     adata.uns.setdefault(key_added, {})["states"] = record
     return adata if copy else None
