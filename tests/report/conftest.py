@@ -175,6 +175,7 @@ def make_context(
         embedding_name="UMAP",
         state_fractions=fractions,
         subclusters=subclusters,
+        subcluster_test={"n": 120, "p_value": 0.0099, "supported": True},
         vulnerabilities=make_vulnerabilities(),
         trajectories=trajectories,
         summary=summary,

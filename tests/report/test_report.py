@@ -297,6 +297,21 @@ def test_sparse_context_renders() -> None:
     assert "Not available for this run." in page.section_text["strategies"]
 
 
+@pytest.mark.parametrize(
+    ("test", "expected"),
+    [
+        ({"n": 120, "p_value": 0.0099, "supported": True}, "the test finds sub-populations"),
+        ({"n": 43, "p_value": 0.723, "supported": False}, "reported as one group (p = 0.723)"),
+        ({}, "Too few senescent observations"),
+    ],
+)
+def test_heterogeneity_says_what_the_structure_test_found(
+    test: dict[str, object], expected: str
+) -> None:
+    page = parse(render_report(bare(subcluster_test=test)))
+    assert expected in page.section_text["heterogeneity"]
+
+
 def test_text_is_escaped() -> None:
     html = render_report(
         bare(input_description="<script>alert(1)</script>.csv", warnings=["<b>bold</b>"])

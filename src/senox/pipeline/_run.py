@@ -336,6 +336,7 @@ def run_pipeline(
             embedding_name="PCA",
             state_fractions=by_group,
             subclusters=_subclusters(adata),
+            subcluster_test=adata.uns["senox"]["states"]["subcluster_test"],
             vulnerabilities=vulnerabilities,
             trajectories=result.trajectories,
             summary=result.summary,

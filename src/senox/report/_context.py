@@ -106,6 +106,10 @@ class ReportContext:
         One row per senescent sub-cluster: ``subcluster`` (id), ``n_cells``, ``top_programs``
         and ``top_genes`` (each a mapping name → difference from the other senescent
         observations, or already-formatted text); an optional ``state`` column.
+    subcluster_test
+        The test for sub-populations among the senescent observations
+        (``uns["senox"]["states"]["subcluster_test"]``: ``n``, ``p_value``, ``supported``);
+        empty when there were too few senescent observations to test.
     vulnerabilities
         Columns ``state``, ``target``, ``agent``, ``agent_class``, ``stage``, ``evidence``,
         ``pmids`` (a list of PMIDs or text separated by ``;``, ``,`` or spaces).
@@ -153,6 +157,7 @@ class ReportContext:
     embedding_name: str = "UMAP"
     state_fractions: pd.DataFrame | None = None
     subclusters: pd.DataFrame | None = None
+    subcluster_test: dict[str, Any] = field(default_factory=dict)
     vulnerabilities: pd.DataFrame | None = None
     trajectories: pd.DataFrame | None = None
     trajectory_panels: dict[str, str] = field(default_factory=lambda: dict(TRAJECTORY_PANELS))

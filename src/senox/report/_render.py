@@ -83,6 +83,7 @@ class _Page:
     figures: dict[str, list[FigureItem]] = field(default_factory=dict)
     tables: dict[str, Table | None] = field(default_factory=dict)
     headlines: list[str] = field(default_factory=list)
+    heterogeneity: str = ""
     n_figures: int = 0
 
 
@@ -478,7 +479,21 @@ def _page(ctx: ReportContext) -> _Page:
         ),
     }
     page.headlines = _headlines(ctx)
+    page.heterogeneity = _heterogeneity(ctx.subcluster_test)
     return page
+
+
+def _heterogeneity(test: dict[str, Any]) -> str:
+    """What the test for senescent sub-populations found, in one sentence."""
+    if not test:
+        return "Too few senescent observations to look for sub-populations."
+    found = (
+        "finds sub-populations"
+        if test["supported"]
+        else "finds no sub-populations, so they are reported as one group"
+    )
+    n, p_value = int(test["n"]), float(test["p_value"])
+    return f"Among the {n:,} senescent observations tested, the test {found} (p = {p_value:.3g})."
 
 
 def _template() -> jinja2.Template:
