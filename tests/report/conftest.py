@@ -133,6 +133,15 @@ def make_context(
         },
         index=index,
     )
+    arrested = ~np.isin(state, ["proliferating", "escape_like"])
+    noise = np.random.default_rng(1).normal(0, 1, (2, n_obs))  # own stream: rng's draws stay
+    axes = pd.DataFrame(
+        {
+            "cycling": noise[0] + np.where(arrested, -2.0, 2.0),
+            "sen": noise[1] + 3.0 * senescent,
+        },
+        index=index,
+    )
     centres = np.array([[0, 0], [3, 0], [6, 4], [6, -4], [-3, 4], [0, -5]], dtype=float)
     embedding = centres[codes] + rng.normal(0, 0.8, (n_obs, 2))
     fractions = pd.crosstab(groups, states["state"], normalize="index").reindex(
@@ -176,6 +185,7 @@ def make_context(
         state_fractions=fractions,
         subclusters=subclusters,
         subcluster_test={"n": 120, "p_value": 0.0099, "supported": True},
+        state_axes=axes,
         vulnerabilities=make_vulnerabilities(),
         trajectories=trajectories,
         summary=summary,

@@ -36,7 +36,7 @@ def dom(report_path: Path, tmp_path_factory: pytest.TempPathFactory) -> str:
 def test_every_figure_decodes(dom: str, context: ReportContext) -> None:
     attributes = body_attributes(dom)
     expected = int(attributes["data-figures-expected"])
-    assert expected == 8
+    assert expected == 9
     assert attributes["data-figures-rendered"] == str(expected)
 
 

@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from pathlib import Path
 
 #: Figures the full synthetic context yields.
-N_FIGURES = 8
+N_FIGURES = 9
 #: Tags whose URL attribute would load a resource when the page is viewed.
 RESOURCE_ATTRS = {
     "img": "src", "script": "src", "link": "href", "iframe": "src", "source": "src",

@@ -90,6 +90,11 @@ def test_fields_written_and_documented(groups):
         < obs.loc[~escape, "senox_redox_index"].median()
     )
     assert {"CDKN2A", "MKI67", "NQO1"} <= set(called.obsm["senox_biomarkers"].columns)
+    axes = called.obsm["senox_axes"]
+    senescent = obs["senox_state"].astype(str).str.startswith("senescent").to_numpy()
+    assert senescent.any()
+    assert (axes.loc[senescent, "sen"] >= 1.5).all() and (axes.loc[senescent, "cycling"] < 0).all()
+    assert (axes.loc[obs["senox_state"] == "proliferating", "cycling"] >= 0).all()
     record = called.uns["senox"]["states"]
     assert sum(record["counts"].values()) == called.n_obs
     assert record["rules"]["state"][-1] == "other"

@@ -337,6 +337,7 @@ def run_pipeline(
             state_fractions=by_group,
             subclusters=_subclusters(adata),
             subcluster_test=adata.uns["senox"]["states"]["subcluster_test"],
+            state_axes=adata.obsm["senox_axes"],
             vulnerabilities=vulnerabilities,
             trajectories=result.trajectories,
             summary=result.summary,

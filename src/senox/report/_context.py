@@ -106,6 +106,10 @@ class ReportContext:
         One row per senescent sub-cluster: ``subcluster`` (id), ``n_cells``, ``top_programs``
         and ``top_genes`` (each a mapping name → difference from the other senescent
         observations, or already-formatted text); an optional ``state`` column.
+    state_axes
+        Index: observations. Columns ``cycling`` (the cycling margin, >= 0 = cycling) and
+        ``sen`` (the senescence axis, z): two of the axes the state rules read
+        (``obsm["senox_axes"]``).
     subcluster_test
         The test for sub-populations among the senescent observations
         (``uns["senox"]["states"]["subcluster_test"]``: ``n``, ``p_value``, ``supported``);
@@ -158,6 +162,7 @@ class ReportContext:
     state_fractions: pd.DataFrame | None = None
     subclusters: pd.DataFrame | None = None
     subcluster_test: dict[str, Any] = field(default_factory=dict)
+    state_axes: pd.DataFrame | None = None
     vulnerabilities: pd.DataFrame | None = None
     trajectories: pd.DataFrame | None = None
     trajectory_panels: dict[str, str] = field(default_factory=lambda: dict(TRAJECTORY_PANELS))
@@ -179,6 +184,7 @@ class ReportContext:
         _require_columns("summary", self.summary, SUMMARY_COLS)
         _require_columns("strategies", self.strategies, ["strategy"])
         _require_columns("subclusters", self.subclusters, ["subcluster", "n_cells"])
+        _require_columns("state_axes", self.state_axes, ["cycling", "sen"])
         _require_columns("program_coverage", self.program_coverage, ["program", "fraction_found"])
         if self.embedding is not None:
             embedding = np.asarray(self.embedding, dtype=float)

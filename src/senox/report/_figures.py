@@ -277,6 +277,37 @@ def state_embedding(
         return _encode(fig)
 
 
+#: The frame of the decision plane (sen, cycling); points beyond it sit on its edge.
+DECISION_FRAME = ((-4.0, 8.0), (-6.0, 6.0))
+
+
+def decision_plane(axes: pd.DataFrame | None, states: pd.DataFrame | None) -> str | None:
+    """Senescence axis against cycling margin, coloured by state, with the rules' bars."""
+    if axes is None or states is None or len(axes) == 0:
+        return None
+    state = states["state"].astype(str).reindex(axes.index).to_numpy()
+    (x_low, x_high), (y_low, y_high) = DECISION_FRAME
+    x = axes["sen"].astype(float).clip(x_low, x_high).to_numpy()
+    y = axes["cycling"].astype(float).clip(y_low, y_high).to_numpy()
+    colors = state_colors(state)
+    counts = {s: int((state == s).sum()) for s in colors}
+    size = float(np.clip(4000 / len(state), 3, 40))
+    with mpl.rc_context(_RC):
+        fig = _new(4.6, 7.8)
+        ax = fig.subplots()
+        for s in sorted(colors, key=lambda s: -counts[s]):
+            mask = state == s
+            ax.scatter(x[mask], y[mask], s=size, color=colors[s], lw=0, alpha=0.8)
+        ax.axvline(1.5, color="#555555", lw=0.9, ls="--")
+        ax.axhline(0.0, color="#555555", lw=0.9, ls="--")
+        ax.set_xlim(x_low - 0.3, x_high + 0.3)
+        ax.set_ylim(y_low - 0.3, y_high + 0.3)
+        ax.set_xlabel("Senescence axis (z)")
+        ax.set_ylabel("Cycling margin\n← arrested · cycling →")
+        _state_legend(ax, colors, counts)
+        return _encode(fig)
+
+
 def score_heatmap(scores: pd.DataFrame | None, states: pd.DataFrame | None) -> str | None:
     """Program scores (z across observations), observations ordered by state.
 

@@ -365,6 +365,18 @@ def _figure_specs(ctx: ReportContext) -> list[tuple[str, str, str, str, Any]]:
         ))  # fmt: skip
     specs += [
         (
+            "decision_plane",
+            "states",
+            "Where each call comes from",
+            "Each point is an observation, coloured by its called state: the senescence axis "
+            "(SenMayo plus CDKN1A/2A, scored without the cycle-only genes, in baseline robust "
+            "SDs) against the cycling margin (>= 0: cycling). Dashed lines are the rules' bars: "
+            "arrested observations right of 1.5 are senescent (subtype from the SASP and p53 "
+            "axes), those left of it quiescent unless their SASP clears 1.5. Values beyond the "
+            "frame are drawn on its edge.",
+            lambda: _figures.decision_plane(ctx.state_axes, ctx.states),
+        ),
+        (
             "state_distributions",
             "states",
             "Redox index and confidence by state",

@@ -177,6 +177,9 @@ def call_states(
     ``obsm[f"{key_added}_zscores"]``, ``obsm[f"{key_added}_biomarkers"]`` : DataFrame
         Calibrated program z-scores (every program but ``proliferation`` scored without the
         cycle-only genes: :func:`arrest_free_scores`); the biomarker panel's expression.
+    ``obsm[f"{key_added}_axes"]`` : DataFrame
+        The axes the rules read (``senox.states.describe_rules()``): ``cycling`` (>= 0 is
+        cycling), ``sen``, ``sasp``, ``sasp_vs_p53``, ``redox`` and ``stem``.
     ``uns[key_added]["states"]`` : dict
         Calibration (baseline, centre, scale), rules, counts, sub-cluster descriptions, and
         ``subcluster_test``: the SigClust test of the senescent observations for structure
@@ -193,13 +196,15 @@ def call_states(
     z = calibration.zscores(axis_scores)
     cell_cycle = None if mixture.supported else _cell_cycle_score(adata)[informative]
     cycling = cycling_margin(proliferation, cell_cycle, mixture, CONFIDENCE_SLOPE)
-    state, confidence = assign(axes(z, cycling.reindex(z.index)))
+    decision = axes(z, cycling.reindex(z.index))
+    state, confidence = assign(decision)
     state[~informative] = OTHER
     confidence[~informative] = 0.5
     adata.obs[f"{key_added}_state"] = pd.Categorical(state, categories=list(STATE_NAMES))
     adata.obs[f"{key_added}_confidence"] = confidence.to_numpy()
     adata.obs[f"{key_added}_redox_index"] = redox_index(z).to_numpy()
     adata.obsm[f"{key_added}_zscores"] = z
+    adata.obsm[f"{key_added}_axes"] = decision
     adata.obsm[f"{key_added}_biomarkers"] = biomarker_panel(adata)
     genes = sorted({g for p in catalogue().values() for g in p.genes} | set(PANEL_GENES))
     labels, clusters, test = senescent_subclusters(adata, state, z, genes, seed=seed)
