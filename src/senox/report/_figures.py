@@ -251,29 +251,33 @@ def _state_legend(ax: Axes, colors: Mapping[str, str], counts: Mapping[str, int]
     ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), title="State")
 
 
+def _state_scatter(ax: Axes, x: np.ndarray, y: np.ndarray, states: pd.Series) -> None:
+    """Points coloured by state, the largest states drawn first so small ones stay on top."""
+    state = states.astype(str).to_numpy()
+    colors = state_colors(state)
+    counts = {s: int((state == s).sum()) for s in colors}
+    size = float(np.clip(4000 / len(state), 2, 30))
+    for s in sorted(colors, key=lambda s: -counts[s]):
+        mask = state == s
+        ax.scatter(x[mask], y[mask], s=size, color=colors[s], lw=0)
+    _state_legend(ax, colors, counts)
+
+
 def state_embedding(
     embedding: np.ndarray | None, states: pd.DataFrame | None, name: str = "UMAP"
 ) -> str | None:
     """Observations on a 2-D embedding, coloured by state."""
     if embedding is None or states is None or len(states) == 0:
         return None
-    state = states["state"].astype(str).to_numpy()
-    colors = state_colors(state)
-    counts = {s: int((state == s).sum()) for s in colors}
-    size = float(np.clip(4000 / len(state), 2, 30))
     with mpl.rc_context(_RC):
         fig = _new(5.2, 7.8)
         ax = fig.subplots()
-        # Draw the largest states first so small ones stay visible on top.
-        for s in sorted(colors, key=lambda s: -counts[s]):
-            mask = state == s
-            ax.scatter(embedding[mask, 0], embedding[mask, 1], s=size, color=colors[s], lw=0)
+        _state_scatter(ax, embedding[:, 0], embedding[:, 1], states["state"])
         ax.set_xlabel(f"{name} 1")
         ax.set_ylabel(f"{name} 2")
         ax.set_xticks([])
         ax.set_yticks([])
         ax.set_aspect("equal", adjustable="datalim")
-        _state_legend(ax, colors, counts)
         return _encode(fig)
 
 
@@ -285,26 +289,19 @@ def decision_plane(axes: pd.DataFrame | None, states: pd.DataFrame | None) -> st
     """Senescence axis against cycling margin, coloured by state, with the rules' bars."""
     if axes is None or states is None or len(axes) == 0:
         return None
-    state = states["state"].astype(str).reindex(axes.index).to_numpy()
     (x_low, x_high), (y_low, y_high) = DECISION_FRAME
     x = axes["sen"].astype(float).clip(x_low, x_high).to_numpy()
     y = axes["cycling"].astype(float).clip(y_low, y_high).to_numpy()
-    colors = state_colors(state)
-    counts = {s: int((state == s).sum()) for s in colors}
-    size = float(np.clip(4000 / len(state), 3, 40))
     with mpl.rc_context(_RC):
         fig = _new(4.6, 7.8)
         ax = fig.subplots()
-        for s in sorted(colors, key=lambda s: -counts[s]):
-            mask = state == s
-            ax.scatter(x[mask], y[mask], s=size, color=colors[s], lw=0, alpha=0.8)
+        _state_scatter(ax, x, y, states["state"].reindex(axes.index))
         ax.axvline(1.5, color="#555555", lw=0.9, ls="--")
         ax.axhline(0.0, color="#555555", lw=0.9, ls="--")
         ax.set_xlim(x_low - 0.3, x_high + 0.3)
         ax.set_ylim(y_low - 0.3, y_high + 0.3)
         ax.set_xlabel("Senescence axis (z)")
         ax.set_ylabel("Cycling margin\n← arrested · cycling →")
-        _state_legend(ax, colors, counts)
         return _encode(fig)
 
 
