@@ -114,6 +114,28 @@ def test_senescent_cells_are_subclustered(groups):
     assert called.uns["senox"]["states"]["subcluster_test"]["supported"]
 
 
+@pytest.mark.parametrize("method", ["rank", "mean"])
+def test_axes_do_not_see_the_cycle_only_genes(groups, method):
+    """Arrest that only lowers the cycle-only genes leaves every axis but cycling unchanged."""
+    from senox.states._call import arrest_free_scores
+
+    programs_ = programs.catalogue()
+    others = {g for name, p in programs_.items() if name != "proliferation" for g in p.genes}
+    cycle_only = [g for g in programs_["proliferation"].genes if g not in others]
+    arrested = groups.copy()
+    values = arrested.X.toarray()
+    columns = arrested.var_names.get_indexer(cycle_only)
+    values[:, columns] *= 0.05
+    arrested.X = sparse.csr_matrix(values)
+    before = arrest_free_scores(groups, method)
+    after = arrest_free_scores(arrested, method)
+    if method == "rank":
+        pd.testing.assert_frame_equal(before, after)
+    else:  # the mean method's bins follow the data, so only the ranks are shared
+        assert before.corrwith(after).min() > 0.99
+    assert "proliferation" not in before.columns
+
+
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_one_senescent_kind_is_not_split(seed):
     groups = make_groups(seed=seed)
