@@ -213,7 +213,11 @@ def call_states(
     record = _record(calibration, reference, state, clusters)
     record["subcluster_test"] = test
     record["n_without_expression"] = int((~informative).sum())
-    record["cycling_mixture"] = {**asdict(mixture), "used": mixture.supported}
+    record["cycling_mixture"] = {
+        **asdict(mixture),
+        "separation": mixture.separation,
+        "used": mixture.supported,
+    }
     adata.uns.setdefault(key_added, {})["states"] = record
     return adata if copy else None
 
