@@ -925,8 +925,9 @@ def reasons(chan: dict[str, Any], marthandan: dict[str, Any]) -> str:
         f"{v1['marthandan']:.3f} against the headline's {head_m:.3f}, because there their loss is "
         "real. "
         "SenePy's hepatocyte signature, by contrast, was learnt from aged mouse hepatocytes (Tabula "
-        "Muris Senis): the same species and cell type. senox's programs and states were not changed "
-        "to fit Chan."
+        "Muris Senis): the same species and cell type. senox's programs were not changed to fit "
+        "Chan; the cycling rule of its state call was changed after Chan's proliferation mixture "
+        "had been seen (the main README, 'Cell states')."
     )
 
 
