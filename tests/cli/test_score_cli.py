@@ -123,3 +123,17 @@ def test_states_writes_states_and_group_fractions(tmp_path):
     bad = invoke("states", path, "--out", tmp_path / "x.tsv", "--reference", "truth=unicorn")
     assert bad.exit_code == 2
     assert not (tmp_path / "x.tsv").exists()
+
+
+def test_states_warns_about_a_small_reference(tmp_path):
+    from tests.states.test_states import make_groups
+
+    groups = make_groups(n_per_group=20)
+    groups.obs["control"] = ["yes"] * 4 + ["no"] * (groups.n_obs - 4)
+    path = tmp_path / "groups.h5ad"
+    groups.write_h5ad(path)
+    out = tmp_path / "states.tsv"
+    result = invoke("states", path, "--out", out, "--reference", "control=yes")
+    assert result.exit_code == 0, result.output
+    assert "warning: The reference control=yes holds 4 observations" in result.output
+    assert out.exists()

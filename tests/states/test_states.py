@@ -97,6 +97,7 @@ def test_fields_written_and_documented(groups):
     assert (axes.loc[senescent, "cycling"] < 0).all()
     assert (axes.loc[obs["senox_state"] == "proliferating", "cycling"] >= 0).all()
     record = called.uns["senox"]["states"]
+    assert record["warnings"] == []  # no reference, nothing to warn about
     assert sum(record["counts"].values()) == called.n_obs
     assert record["rules"]["state"][-1] == "other"
     assert len(describe_rules()) == len(STATE_NAMES)
@@ -104,7 +105,7 @@ def test_fields_written_and_documented(groups):
 
 def test_senescent_cells_are_subclustered(groups):
     called = called_copy(groups, reference="truth=proliferating")
-    clusters = called.uns["senox"]["states"]["senescent_subclusters"]
+    clusters = list(called.uns["senox"]["states"]["senescent_subclusters"].values())
     assert len(clusters) >= 2
     senescent = called.obs["senox_state"].astype(str).str.startswith("senescent")
     assert called.obs.loc[senescent, "senox_subcluster"].notna().all()
@@ -144,7 +145,7 @@ def test_one_senescent_kind_is_not_split(seed):
     record = called.uns["senox"]["states"]
     assert record["counts"]["senescent_p53"] >= 48  # the planted kind is called...
     assert not record["subcluster_test"]["supported"]  # ...and left whole
-    assert record["senescent_subclusters"] == []
+    assert record["senescent_subclusters"] == {}
     assert called.obs["senox_subcluster"].isna().all()
 
 
@@ -184,6 +185,18 @@ def test_observations_without_expression_are_other_and_left_out(groups):
 def test_too_few_observations_is_a_one_line_error(groups, n_obs):
     with pytest.raises(InputError, match="needs 3 or more to calibrate"):
         call_states(groups[:n_obs].copy())
+
+
+def test_the_annotated_data_can_be_written_and_read_back(groups, tmp_path):
+    called = called_copy(groups, reference="truth=proliferating")
+    path = tmp_path / "called.h5ad"
+    called.write_h5ad(path)
+    back = ad.read_h5ad(path)
+    pd.testing.assert_series_equal(back.obs["senox_state"], called.obs["senox_state"])
+    pd.testing.assert_frame_equal(back.obsm["senox_axes"], called.obsm["senox_axes"])
+    record, written = back.uns["senox"]["states"], called.uns["senox"]["states"]
+    assert set(record["senescent_subclusters"]) == set(written["senescent_subclusters"])
+    assert record["counts"] == written["counts"]
 
 
 def test_state_fractions_per_group(groups):

@@ -68,7 +68,10 @@ def states_command(
     table.insert(0, "state", obs["senox_state"].astype(str).to_numpy())
     table = table.rename_axis("obs").reset_index()
     atomic_write_text(out, tsv_text(table), force=force)
-    counts = adata.uns["senox"]["states"]["counts"]
+    record = adata.uns["senox"]["states"]
+    counts = record["counts"]
+    for warning in record["warnings"]:
+        typer.echo(f"warning: {warning}", err=True)
     typer.echo(f"called {adata.n_obs} observations → {out}", err=True)
     typer.echo("  " + ", ".join(f"{name}: {n}" for name, n in counts.items()), err=True)
     if by_group is not None and groupby is not None:

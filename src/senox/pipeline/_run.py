@@ -201,7 +201,7 @@ def _states_table(adata: AnnData, scores: pd.DataFrame) -> pd.DataFrame:
 
 
 def _subclusters(adata: AnnData) -> pd.DataFrame | None:
-    rows = adata.uns["senox"]["states"]["senescent_subclusters"]
+    rows = list(adata.uns["senox"]["states"]["senescent_subclusters"].values())
     if not rows:
         return None
     return pd.DataFrame(
@@ -318,9 +318,9 @@ def run_pipeline(
         kind = _data_kind(adata)
         qc = _qc(adata)
         groups = adata.obs[options.groupby].astype(str) if options.groupby else None
-        warnings = (
-            depth_warnings(scores, qc["genes_detected"], groups) if kind == "single-cell" else []
-        )
+        warnings = list(adata.uns["senox"]["states"]["warnings"])
+        if kind == "single-cell":
+            warnings += depth_warnings(scores, qc["genes_detected"], groups)
         context = ReportContext(
             input_description=description,
             n_obs=adata.n_obs,
