@@ -199,6 +199,18 @@ def test_the_annotated_data_can_be_written_and_read_back(groups, tmp_path):
     assert record["counts"] == written["counts"]
 
 
+def test_backed_data_are_called_like_data_in_memory(groups, tmp_path):
+    path = tmp_path / "groups.h5ad"
+    groups.write_h5ad(path)
+    backed = ad.read_h5ad(path, backed="r")
+    call_states(backed, reference="truth=proliferating")
+    in_memory = called_copy(groups, reference="truth=proliferating")
+    pd.testing.assert_series_equal(
+        backed.obs["senox_state"], in_memory.obs["senox_state"], check_names=False
+    )
+    pd.testing.assert_frame_equal(backed.obsm["senox_zscores"], in_memory.obsm["senox_zscores"])
+
+
 def test_state_fractions_per_group(groups):
     called = called_copy(groups)
     table = state_fractions(called, "sample")

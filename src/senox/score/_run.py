@@ -21,6 +21,7 @@ from senox.score._source import (
     as_csr_block,
     block_column_sums,
     column_sums,
+    is_dask,
     iter_blocks,
     refuse_bad_values,
 )
@@ -67,10 +68,6 @@ def as_programs(
             up = tuple(g.rstrip("+") for g in genes if not g.endswith("-"))
             out[name] = Program(name, up, tuple(g[:-1] for g in genes if g.endswith("-")))
     return out
-
-
-def _is_dask(matrix: Any) -> bool:
-    return type(matrix).__module__.startswith("dask.")
 
 
 def _run_dask(
@@ -149,7 +146,7 @@ def score_matrix(
     def make_layout(gene_means: NDArray[np.float64] | None) -> Layout:
         return scorer.layout(resolved, names, len(var_index), gene_means)
 
-    if _is_dask(matrix):
+    if is_dask(matrix):
         partial, layout = _run_dask(matrix, scorer, make_layout, scheduler)
     else:
         gene_means = (

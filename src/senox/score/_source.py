@@ -71,6 +71,56 @@ def iter_blocks(matrix: Any, chunk_size: int) -> Iterator[tuple[int, CSRBlock]]:
         yield start, as_csr_block(matrix[start : min(start + chunk_size, n_rows)])
 
 
+@dataclass(frozen=True)
+class ColumnSubset:
+    """``matrix`` restricted to some columns, read a block of rows at a time.
+
+    Backed matrices load whole when indexed by column; this reads their rows in blocks (as
+    :func:`iter_blocks` asks) and drops the other columns from each block only.
+    """
+
+    matrix: Any
+    columns: NDArray[np.int64]
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        """Rows of the matrix, kept columns."""
+        return int(self.matrix.shape[0]), len(self.columns)
+
+    def __getitem__(self, rows: slice) -> Any:
+        block = self.matrix[rows]
+        return (
+            block[:, self.columns] if sparse.issparse(block) else np.asarray(block)[:, self.columns]
+        )
+
+
+def columns_of(matrix: Any, columns: NDArray[np.int64]) -> Any:
+    """``matrix[:, columns]``: in memory for in-memory and Dask matrices, lazily otherwise."""
+    if sparse.issparse(matrix) or isinstance(matrix, np.ndarray) or is_dask(matrix):
+        return matrix[:, columns]
+    return ColumnSubset(matrix, columns)
+
+
+def is_dask(matrix: Any) -> bool:
+    """Whether ``matrix`` is a Dask array (scored by :mod:`senox.score._run` in parallel)."""
+    return type(matrix).__module__.startswith("dask.")
+
+
+def rows_with_values(matrix: Any, chunk_size: int = 20_000) -> NDArray[np.bool_]:
+    """Whether each row holds any non-zero value, one pass over the rows."""
+    if is_dask(matrix):
+        return np.asarray(abs(matrix).sum(axis=1)).ravel() > 0
+    out = np.zeros(matrix.shape[0], dtype=bool)
+    for start, block in iter_blocks(matrix, chunk_size):
+        low, high = block.indptr[0], block.indptr[-1]
+        rows = sparse.csr_matrix(
+            (block.data[low:high], block.indices[low:high], block.indptr - low),
+            shape=(block.n_rows, matrix.shape[1]),
+        )
+        out[start : start + block.n_rows] = np.asarray(abs(rows).sum(axis=1)).ravel() > 0
+    return out
+
+
 def block_column_sums(block: CSRBlock, n_cols: int) -> tuple[NDArray[np.float64], int]:
     """Column sums of one block, and its count of negative or non-finite values."""
     sums, bad = _kernels.column_sums(block.indptr, block.indices, block.data, n_cols)

@@ -12,6 +12,7 @@ from senox import __version__
 from senox._errors import InputError
 from senox.programs import Program, catalogue
 from senox.score import score_matrix, score_programs
+from senox.score._source import columns_of, rows_with_values
 from senox.states._calibrate import Calibration, calibrate
 from senox.states._cycling import cycling_margin, fit_mixture
 from senox.states._panel import PANEL_GENES, biomarker_panel
@@ -75,8 +76,7 @@ def expressed(adata: AnnData) -> pd.Series:
     An observation without any (an empty droplet, a failed library) carries no evidence: it is
     called ``other`` with confidence 0.5 and left out of the calibration and the mixture.
     """
-    magnitude = abs(adata.X).sum(axis=1)
-    mask = pd.Series(np.asarray(magnitude).ravel() > 0, index=adata.obs_names)
+    mask = pd.Series(rows_with_values(adata.X), index=adata.obs_names)
     if mask.sum() < MIN_BASELINE:
         found = (
             f"the data hold {adata.n_obs} observations"
@@ -130,7 +130,7 @@ def arrest_free_scores(adata: AnnData, method: str) -> pd.DataFrame:
     cycle_only = set(catalogue()["proliferation"].genes) - shared
     keep = np.flatnonzero(~adata.var_names.isin(sorted(cycle_only)))
     scores, _ = score_matrix(
-        adata.X[:, keep], adata.var_names[keep], programs, method=method, progress=False
+        columns_of(adata.X, keep), adata.var_names[keep], programs, method=method, progress=False
     )
     scores.index = adata.obs_names
     return scores
