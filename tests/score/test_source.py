@@ -34,15 +34,6 @@ def test_column_subset_reads_the_same_blocks():
     subset = ColumnSubset(matrix.toarray(), keep)  # stands in for a backed matrix
     assert subset.shape == (23, 4)
     blocks = [block for _, block in iter_blocks(subset, 6)]
-    rebuilt = sparse.vstack(
-        [
-            sparse.csr_matrix(
-                (b.data[b.indptr[0] : b.indptr[-1]], b.indices[b.indptr[0] : b.indptr[-1]],
-                 b.indptr - b.indptr[0]),
-                shape=(b.n_rows, 4),
-            )
-            for b in blocks
-        ]
-    )  # fmt: skip
+    rebuilt = sparse.vstack([block.as_matrix(4) for block in blocks])
     np.testing.assert_array_equal(rebuilt.toarray(), matrix[:, keep].toarray())
     assert sparse.issparse(columns_of(matrix, keep))  # in memory: indexed directly

@@ -11,6 +11,7 @@ from scipy import sparse
 from senox import programs
 from senox._errors import InputError
 from senox.states import STATE_NAMES, call_states, describe_rules, state_fractions
+from senox.states._call import arrest_free_scores
 from senox.states._subclusters import structure_test
 
 #: How each planted group scales the programs' genes (1 = baseline).
@@ -118,8 +119,6 @@ def test_senescent_cells_are_subclustered(groups):
 @pytest.mark.parametrize("method", ["rank", "mean"])
 def test_axes_do_not_see_the_cycle_only_genes(groups, method):
     """Arrest that only lowers the cycle-only genes leaves every axis but cycling unchanged."""
-    from senox.states._call import arrest_free_scores
-
     programs_ = programs.catalogue()
     others = {g for name, p in programs_.items() if name != "proliferation" for g in p.genes}
     cycle_only = [g for g in programs_["proliferation"].genes if g not in others]

@@ -36,6 +36,14 @@ class CSRBlock:
         """Rows in the block."""
         return int(self.indptr.shape[0] - 1)
 
+    def as_matrix(self, n_cols: int) -> sparse.csr_matrix:
+        """The block as a SciPy CSR matrix of its own (its slice of the shared arrays)."""
+        low, high = self.indptr[0], self.indptr[-1]
+        return sparse.csr_matrix(
+            (self.data[low:high], self.indices[low:high], self.indptr - low),
+            shape=(self.n_rows, n_cols),
+        )
+
 
 def as_csr_block(block: Any) -> CSRBlock:
     """Turn a dense or sparse block of rows into CSR arrays."""
@@ -95,7 +103,11 @@ class ColumnSubset:
 
 
 def columns_of(matrix: Any, columns: NDArray[np.int64]) -> Any:
-    """``matrix[:, columns]``: in memory for in-memory and Dask matrices, lazily otherwise."""
+    """``matrix[:, columns]``, without loading a backed matrix whole.
+
+    In-memory and Dask matrices are indexed directly; any other (a backed ``.h5ad`` matrix)
+    becomes a :class:`ColumnSubset`, which reads its rows block by block.
+    """
     if sparse.issparse(matrix) or isinstance(matrix, np.ndarray) or is_dask(matrix):
         return matrix[:, columns]
     return ColumnSubset(matrix, columns)
@@ -112,11 +124,7 @@ def rows_with_values(matrix: Any, chunk_size: int = 20_000) -> NDArray[np.bool_]
         return np.asarray(abs(matrix).sum(axis=1)).ravel() > 0
     out = np.zeros(matrix.shape[0], dtype=bool)
     for start, block in iter_blocks(matrix, chunk_size):
-        low, high = block.indptr[0], block.indptr[-1]
-        rows = sparse.csr_matrix(
-            (block.data[low:high], block.indices[low:high], block.indptr - low),
-            shape=(block.n_rows, matrix.shape[1]),
-        )
+        rows = block.as_matrix(matrix.shape[1])
         out[start : start + block.n_rows] = np.asarray(abs(rows).sum(axis=1)).ravel() > 0
     return out
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -220,11 +219,7 @@ def call_states(
     record["subcluster_test"] = test
     record["n_without_expression"] = int((~informative).sum())
     record["warnings"] = _warnings(calibration, reference)
-    record["cycling_mixture"] = {
-        **{k: list(v) if isinstance(v, tuple) else v for k, v in asdict(mixture).items()},
-        "separation": mixture.separation,
-        "used": mixture.supported,
-    }
+    record["cycling_mixture"] = mixture.record()
     adata.uns.setdefault(key_added, {})["states"] = record
     return adata if copy else None
 

@@ -15,10 +15,7 @@ Then the upper component is "cycling" and each observation's posterior probabili
 it is used. Otherwise the data hold one population, and the sign of the ``mean``-method score
 decides: cycle genes above their expression-matched controls means cycling. In sparse
 single-cell profiles that sign is close to a coin toss, so the mixture is preferred wherever the
-data support it. Until 2026-11-27 the smaller component also had to hold 5 % of the
-observations; that rejected the 19 cycling cells (4.8 %, 16 of them with MKI67 or TOP2A reads)
-among Chan et al.'s 500 hepatocytes and sent them to the coin toss, which called 46 % of the
-quiescent control hepatocytes cycling.
+data support it (the README's "Cell states" tells how this rule came to be).
 
 This makes arrest a property of the data, not of the reference group: a reference of in-vivo
 controls may itself be quiescent (adult hepatocytes, for instance), and arrest relative to it
@@ -27,7 +24,8 @@ would then be meaningless.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -62,6 +60,11 @@ class Mixture:
             and self.separation > MIN_SEPARATION
             and min(self.weights) * self.n >= MIN_COMPONENT
         )
+
+    def record(self) -> dict[str, Any]:
+        """The fit as plain values (lists, not tuples, so that ``write_h5ad`` can store it)."""
+        fields = {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(self).items()}
+        return {**fields, "separation": self.separation, "used": self.supported}
 
     def posterior_upper(self, x: np.ndarray) -> np.ndarray:
         """Probability that each value comes from the upper component."""
