@@ -11,6 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from senox.cli import app
+from senox.io import MANIFEST, output_folder
 from senox.pipeline import OUTPUTS, depth_warnings
 from senox.report import SECTIONS
 from tests.browser import body_attributes, chromium, needs_chromium
@@ -31,7 +32,7 @@ def bundled(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_every_output_is_written(bundled: Path) -> None:
-    assert sorted(p.name for p in bundled.iterdir()) == sorted(OUTPUTS)
+    assert sorted(p.name for p in bundled.iterdir()) == sorted([MANIFEST, *OUTPUTS])
     vulnerabilities = pd.read_csv(bundled / "vulnerabilities.tsv", sep="\t")
     assert list(vulnerabilities.columns[:7]) == [
         "state",
@@ -113,10 +114,17 @@ def test_existing_output_and_bad_input_write_nothing(tmp_path: Path) -> None:
     assert len(missing.output.strip().splitlines()) == 1
     assert not (tmp_path / "o").exists()
     (tmp_path / "taken").mkdir()
-    taken = runner.invoke(app, ["run", "--out", str(tmp_path / "taken")])
+    (tmp_path / "taken" / "thesis.txt").write_text("mine")
+    taken = runner.invoke(app, ["run", "--out", str(tmp_path / "taken"), "--force"])
     assert taken.exit_code == 2
-    assert "already exists" in taken.output
-    assert list((tmp_path / "taken").iterdir()) == []
+    assert "did not write (thesis.txt)" in taken.output
+    assert [p.name for p in (tmp_path / "taken").iterdir()] == ["thesis.txt"]
+    with output_folder(tmp_path / "earlier") as staged:
+        (staged / "report.html").write_text("an earlier run")
+    earlier = runner.invoke(app, ["run", "--out", str(tmp_path / "earlier")])
+    assert earlier.exit_code == 2
+    assert "already exists (written by senox); pass --force" in earlier.output
+    assert (tmp_path / "earlier" / "report.html").read_text() == "an earlier run"
 
 
 @pytest.mark.needs_shared

@@ -59,12 +59,20 @@ def test_score_options(table, tmp_path):
 
 def test_existing_output_needs_force(table, tmp_path):
     out = tmp_path / "scores.tsv"
-    out.write_text("keep me")
+    assert invoke("score", table, "--out", out).exit_code == 0
     result = invoke("score", table, "--out", out)
     assert result.exit_code == 2
     assert "--force" in result.output
-    assert out.read_text() == "keep me"
     assert invoke("score", table, "--out", out, "--force").exit_code == 0
+
+
+def test_a_users_file_is_kept_even_with_force(table, tmp_path):
+    out = tmp_path / "scores.tsv"
+    out.write_text("keep me")
+    result = invoke("score", table, "--out", out, "--force")
+    assert result.exit_code == 2
+    assert "did not write" in result.output
+    assert out.read_text() == "keep me"
 
 
 @pytest.mark.parametrize(

@@ -6,6 +6,7 @@ import pytest
 
 from senox import kb
 from senox._errors import EvidenceQueryError
+from senox.io import MANIFEST
 from senox.kb import _columns as C
 from senox.kb._evidence import read_curated
 
@@ -106,5 +107,5 @@ def test_info_counts_the_seed_rows():
 def test_export_writes_tsv_and_json_atomically(tmp_path):
     out = tmp_path / "kb"
     written = kb.export(out)
-    assert sorted(p.name for p in out.iterdir()) == sorted(p.name for p in written)
+    assert sorted(p.name for p in out.iterdir()) == sorted([MANIFEST, *(p.name for p in written)])
     assert (out / "records.tsv").read_text(encoding="utf-8").startswith("agent\tagent_class\t")

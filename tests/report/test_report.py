@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 
 from senox._errors import OutputExistsError
+from senox.io import MANIFEST
 from senox.report import (
     DISCLAIMER,
     SECTIONS,
@@ -238,7 +239,7 @@ def test_overwrite_needs_force(tmp_path: Path) -> None:
     changed = dataclasses.replace(context, title="second version")
     write_report(changed, target, force=True)
     assert "second version" in target.read_text(encoding="utf-8")
-    assert sorted(p.name for p in target.parent.iterdir()) == ["report.html"]
+    assert sorted(p.name for p in target.parent.iterdir()) == [MANIFEST, "report.html"]
 
 
 def _boom(*args: object, **kwargs: object) -> str:
@@ -256,11 +257,14 @@ def test_failed_render_leaves_no_file(
     assert not target.exists()
     assert list(tmp_path.iterdir()) == []
     # An existing report survives a failed forced rewrite untouched.
-    target.write_text("old report", encoding="utf-8")
+    monkeypatch.undo()
+    write_report(context, target)
+    before = target.read_text(encoding="utf-8")
+    monkeypatch.setattr(figures, "qc_figure", _boom)
     with pytest.raises(RuntimeError, match="figure failed"):
         write_report(context, target, force=True)
-    assert target.read_text(encoding="utf-8") == "old report"
-    assert [p.name for p in tmp_path.iterdir()] == ["report.html"]
+    assert target.read_text(encoding="utf-8") == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == [MANIFEST, "report.html"]
 
 
 def test_bulk_gets_a_heatmap(monkeypatch: pytest.MonkeyPatch) -> None:

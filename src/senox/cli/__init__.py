@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 from typing import Annotated, Any
 
 import typer
@@ -63,6 +64,19 @@ def _root(
     """Senox command line."""
 
 
+def _exit_on_signal(signum: int, _frame: object) -> None:
+    """Turn SIGTERM/SIGHUP into an exit that unwinds, so staged outputs are removed."""
+    raise SystemExit(128 + signum)
+
+
+def exit_cleanly_on_signals() -> None:
+    """Make SIGTERM and SIGHUP unwind like Ctrl-C does (SIGKILL's leftovers go on the next run)."""
+    for name in ("SIGTERM", "SIGHUP"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), _exit_on_signal)
+
+
 def main() -> None:
     """Entry point of the ``senox`` console script."""
+    exit_cleanly_on_signals()
     app()

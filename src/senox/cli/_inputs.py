@@ -8,8 +8,6 @@ from typing import Annotated
 
 import typer
 
-from senox._errors import InputError
-
 
 class MethodChoice(StrEnum):
     """Scoring methods."""
@@ -59,12 +57,7 @@ SpeciesOpt = Annotated[Species, typer.Option(help="Species of the gene identifie
 GeneIdOpt = Annotated[GeneId, typer.Option(help="Kind of gene identifier.")]
 OrientationOpt = Annotated[Orientation, typer.Option(help="For tables: where the genes are.")]
 ValuesOpt = Annotated[Values, typer.Option(help="What the values are (see senox.io.read).")]
-ForceOpt = Annotated[bool, typer.Option(help="Overwrite existing output files.")]
-
-
-def refuse_existing(paths: list[Path | None], *, force: bool) -> None:
-    """Fail before any work if an output exists and --force was not given."""
-    for path in paths:
-        if path is not None and path.exists() and not force:
-            msg = f"{path}: already exists; choose another path or pass --force to overwrite it"
-            raise InputError(msg)
+ForceOpt = Annotated[
+    bool,
+    typer.Option(help="Replace outputs senox wrote earlier (it never replaces other files)."),
+]

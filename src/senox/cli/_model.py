@@ -12,8 +12,8 @@ import typer
 
 from senox._errors import InputError
 from senox._progress import progress_bar
-from senox.cli._inputs import ForceOpt, refuse_existing
-from senox.io import atomic_write_text
+from senox.cli._inputs import ForceOpt
+from senox.io import atomic_write_text, check_outputs
 
 model_app = typer.Typer(
     help="Mechanistic models: run published SBML models and your own.", no_args_is_help=True
@@ -40,13 +40,13 @@ def run_command(
     from senox.io import tsv_text
     from senox.model import run_sbml
 
-    refuse_existing([out], force=force)
+    check_outputs([out], force=force, inputs=[model])
     table = run_sbml(model, until=until, points=points)
     text = tsv_text(table, digits=8)
     if out is None:
         typer.echo(text, nl=False)
         return
-    atomic_write_text(out, text, force=force)
+    atomic_write_text(out, text, force=force, inputs=[model])
     typer.echo(
         f"simulated {model} for {until}: {len(table)} time points × {table.shape[1] - 2} species → {out}",
         err=True,
@@ -105,7 +105,7 @@ def ssa_command(
         suggest_fast_pairs,
     )
 
-    refuse_existing([out], force=force)
+    check_outputs([out], force=force, inputs=[model])
     compiled = compile_sbml(model)
     span = parse_duration(until) / compiled.time_unit
     names = [n.strip() for n in species.split(",")] if species else list(compiled.species)
@@ -128,7 +128,7 @@ def ssa_command(
             )
             advance(n)
     table = ssa_table(np.concatenate(parts), times, ssa.time_unit, names)
-    atomic_write_text(out, tsv_text(table, digits=8), force=force)
+    atomic_write_text(out, tsv_text(table, digits=8), force=force, inputs=[model])
     method = f"slow-scale ({len(pairs)} fast pairs)" if pairs else "exact"
     typer.echo(
         f"simulated {cells} cells of {model} for {until} ({method}): {len(table)} rows → {out}",
@@ -170,11 +170,11 @@ def export_command(
     """Export senox's own model as SBML (Level 3 Version 2) or Antimony text."""
     from senox.model import load_model, load_strategy, to_antimony, to_sbml
 
-    refuse_existing([out], force=force)
+    check_outputs([out], force=force, inputs=[name, strategy])
     spec = load_model(name)
     doses = load_strategy(strategy).doses() if strategy else []
     writer = to_sbml if fmt is ExportFormat.sbml else to_antimony
-    atomic_write_text(out, writer(spec, doses=doses), force=force)
+    atomic_write_text(out, writer(spec, doses=doses), force=force, inputs=[name, strategy])
     typer.echo(
         f"exported {spec.name} ({len(doses)} doses as events) as {fmt.value} → {out}", err=True
     )

@@ -16,9 +16,8 @@ from senox.cli._inputs import (
     Orientation,
     Species,
     Values,
-    refuse_existing,
 )
-from senox.io import atomic_write_text
+from senox.io import check_outputs, write_outputs
 
 
 def _user_programs(path: Path | None) -> dict[str, programs.Program]:
@@ -80,7 +79,7 @@ def score_command(
     from senox.io import tsv_text
     from senox.score import score_programs  # loads the compiled kernels: only when scoring
 
-    refuse_existing([out, h5ad], force=force)
+    check_outputs([out, h5ad], force=force, inputs=[input_path, gmt])
     if backed and h5ad is not None:
         msg = "--h5ad cannot be combined with --backed; drop one of them"
         raise InputError(msg)
@@ -98,9 +97,11 @@ def score_command(
         random_state=seed,
     )
     table = adata.obsm["senox_scores"].rename_axis("obs").reset_index()
-    atomic_write_text(out, tsv_text(table, digits=8), force=force)
-    if h5ad is not None:
-        _write_h5ad_atomically(adata, h5ad)
+    outputs = [out] if h5ad is None else [out, h5ad]
+    with write_outputs(outputs, force=force, inputs=[input_path, gmt]) as staged:
+        staged[0].write_text(tsv_text(table, digits=8), encoding="utf-8", newline="")
+        if h5ad is not None:
+            adata.write_h5ad(staged[1])
     coverage = adata.uns["senox"]["scores"]["coverage"]
     typer.echo(
         f"scored {adata.n_obs} observations × {len(chosen)} programs ({method.value}) → {out}",
@@ -112,12 +113,3 @@ def score_command(
         typer.echo(f"  {name}: {found}/{total} genes found", err=True)
     if h5ad is not None:
         typer.echo(f"wrote {h5ad}", err=True)
-
-
-def _write_h5ad_atomically(adata: object, path: Path) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    try:
-        adata.write_h5ad(tmp)  # type: ignore[attr-defined]
-        tmp.replace(path)
-    finally:
-        tmp.unlink(missing_ok=True)

@@ -8,9 +8,9 @@ from typing import Annotated
 import pandas as pd
 import typer
 
-from senox.cli._inputs import ForceOpt, refuse_existing
+from senox.cli._inputs import ForceOpt
 from senox.cli._output import Format, emit, print_table
-from senox.io import atomic_dir
+from senox.io import check_outputs, output_folder
 
 strategies_app = typer.Typer(
     help="Therapy strategies: doses of agents over time, resolved through the evidence base.",
@@ -119,7 +119,8 @@ def simulate_command(
 
     spec = load_model(model)
     strategies = load_strategies(strategy or builtin_strategies())
-    refuse_existing([out], force=force)
+    inputs = [model, *(strategy or [])]
+    check_outputs([out], kind="folder", force=force, inputs=inputs)
     result = simulate_strategies(
         strategies,
         model=spec,
@@ -130,7 +131,7 @@ def simulate_command(
         scheduler=scheduler,
         progress=True,
     )
-    with atomic_dir(out, force=force) as tmp:
+    with output_folder(out, force=force, inputs=inputs) as tmp:
         tables = {
             "trajectories.tsv": result.trajectories,
             "summary.tsv": result.summary,

@@ -21,9 +21,8 @@ from senox.cli._inputs import (
     SpeciesOpt,
     Values,
     ValuesOpt,
-    refuse_existing,
 )
-from senox.io import atomic_write_text
+from senox.io import check_outputs, write_text_outputs
 
 
 def states_command(
@@ -50,7 +49,7 @@ def states_command(
     from senox.states import call_states, state_fractions  # loads the scoring kernels
 
     by_group = out.with_name("states_by_group.tsv") if groupby else None
-    refuse_existing([out, by_group], force=force)
+    check_outputs([out, by_group], force=force, inputs=[input_path])
     adata = io.read(
         input_path,
         species=species.value,
@@ -66,15 +65,15 @@ def states_command(
     table.insert(0, "redox_index", obs["senox_redox_index"].to_numpy())
     table.insert(0, "confidence", obs["senox_confidence"].to_numpy())
     table.insert(0, "state", obs["senox_state"].astype(str).to_numpy())
-    table = table.rename_axis("obs").reset_index()
-    atomic_write_text(out, tsv_text(table), force=force)
+    texts = {out: tsv_text(table.rename_axis("obs").reset_index())}
+    if by_group is not None and groupby is not None:
+        texts[by_group] = tsv_text(state_fractions(adata, groupby).reset_index(), digits=4)
+    write_text_outputs(texts, force=force, inputs=[input_path])
     record = adata.uns["senox"]["states"]
     counts = record["counts"]
     for warning in record["warnings"]:
         typer.echo(f"warning: {warning}", err=True)
     typer.echo(f"called {adata.n_obs} observations → {out}", err=True)
     typer.echo("  " + ", ".join(f"{name}: {n}" for name, n in counts.items()), err=True)
-    if by_group is not None and groupby is not None:
-        fractions = state_fractions(adata, groupby).reset_index()
-        atomic_write_text(by_group, tsv_text(fractions, digits=4), force=force)
+    if by_group is not None:
         typer.echo(f"wrote {by_group}", err=True)

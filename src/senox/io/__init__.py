@@ -4,9 +4,17 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from senox.io._atomic import atomic_dir, atomic_write_text
 from senox.io._genes import approved_symbols, hgnc_table, mouse_ortholog_table, resolve_symbol
 from senox.io._mapping import guess_gene_id, guess_species, map_to_human
+from senox.io._output import (
+    MANIFEST,
+    OutputError,
+    atomic_write_text,
+    check_outputs,
+    output_folder,
+    write_outputs,
+    write_text_outputs,
+)
 from senox.io._read import read
 
 if TYPE_CHECKING:
@@ -24,15 +32,20 @@ def __getattr__(name: str) -> Any:
 
 
 __all__ = [
+    "MANIFEST",
+    "OutputError",
     "approved_symbols",
-    "atomic_dir",
     "atomic_write_text",
+    "check_outputs",
     "guess_gene_id",
     "guess_species",
     "hgnc_table",
     "map_to_human",
     "mouse_ortholog_table",
+    "output_folder",
     "read",
     "resolve_symbol",
     "tsv_text",
+    "write_outputs",
+    "write_text_outputs",
 ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING
 
-from senox.io import atomic_dir
+from senox.io import output_folder
 from senox.kb import _columns as C
 from senox.kb._evidence import split
 from senox.kb._query import load_evidence
@@ -57,9 +57,12 @@ def _tables() -> dict[str, pd.DataFrame]:
 
 
 def export(out: Path, *, force: bool = False) -> list[Path]:
-    """Write every table as TSV and JSON into the folder ``out`` (created atomically)."""
+    """Write every table as TSV and JSON into the folder ``out`` (all files or none).
+
+    ``force`` replaces a folder senox wrote earlier; any other existing folder is refused.
+    """
     written = []
-    with atomic_dir(out, force=force) as tmp:
+    with output_folder(out, force=force) as tmp:
         for name, table in _tables().items():
             table.to_csv(tmp / f"{name}.tsv", sep="\t", index=False)
             rows = table.to_dict(orient="records")

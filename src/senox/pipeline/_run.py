@@ -19,7 +19,7 @@ from scipy.stats import spearmanr
 
 from senox import __version__
 from senox._errors import InputError
-from senox.io import atomic_dir, read
+from senox.io import check_outputs, output_folder, read
 from senox.model import (
     ACTIONS,
     agent_actions,
@@ -287,9 +287,7 @@ def run_pipeline(
     together (a temporary folder renamed into place), or not at all.
     """
     out = Path(out)
-    if out.exists() and not force:
-        msg = f"{out}: already exists; choose another folder or pass --force to overwrite it"
-        raise InputError(msg)
+    check_outputs([out], kind="folder", force=force, inputs=[options.input])
     steps = Steps(show=show)
     if options.input is None:
         options.reference = options.reference or BUNDLED["reference"]
@@ -356,7 +354,7 @@ def run_pipeline(
         "warnings": warnings,
         "outputs": list(OUTPUTS),
     }
-    with atomic_dir(out, force=force) as tmp:
+    with output_folder(out, force=force, inputs=[options.input]) as tmp:
         (tmp / "report.html").write_text(html, encoding="utf-8")
         _write_tables(
             tmp,

@@ -17,8 +17,7 @@ import numpy as np
 import pandas as pd
 
 from senox import __version__
-from senox._errors import OutputExistsError
-from senox.io import atomic_write_text
+from senox.io import atomic_write_text, check_outputs
 from senox.report import _figures
 from senox.report._figures import pretty, state_colors, state_order
 
@@ -547,7 +546,7 @@ def write_report(context: ReportContext, path: str | Path, *, force: bool = Fals
     path
         Target file, conventionally ``OUT/report.html``; missing folders are created.
     force
-        Overwrite ``path`` if it exists.
+        Replace ``path`` if senox wrote it earlier (any other existing file is refused).
 
     Returns
     -------
@@ -555,12 +554,10 @@ def write_report(context: ReportContext, path: str | Path, *, force: bool = Fals
 
     Raises
     ------
-    senox._errors.OutputExistsError
-        ``path`` exists and ``force`` is false (checked before any rendering).
+    senox._errors.OutputExistsError, senox.io.OutputError
+        As :func:`senox.io.check_outputs` (checked before any rendering).
     """
     path = Path(path)
-    if path.exists() and not force:
-        msg = f"{path}: already exists; choose another path or pass --force to overwrite it"
-        raise OutputExistsError(msg)
+    check_outputs([path], force=force)
     html = render_report(context)
     return atomic_write_text(path, html, force=force)
