@@ -1,4 +1,5 @@
-"""Shared fixtures: a private user database for every test, and the path of ../shared."""
+"""Shared fixtures: a private user database for every test, the path of ../shared, and the
+hypothesis profile."""
 
 from __future__ import annotations
 
@@ -6,10 +7,17 @@ import os
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 #: The shared folder beside the repository (seed review, real data); absent on a bare clone.
 SHARED = Path(os.environ.get("SENOX_SHARED", Path(__file__).resolve().parents[2] / "shared"))
 SEED = SHARED / "seed" / "000_923e3db2d7f368f8.txt"
+
+# Property-based tests explore new examples on each local run; in CI (CI=true) they replay a
+# fixed sequence, so a landing never hinges on a lucky draw. A failure found locally is a bug.
+settings.register_profile("ci", derandomize=True, database=None)
+if os.environ.get("CI"):
+    settings.load_profile("ci")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

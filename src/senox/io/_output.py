@@ -113,12 +113,22 @@ def _describe(entries: list[str]) -> str:
     return shown + (f" and {len(entries) - 3} more" if len(entries) > 3 else "")
 
 
+def _resolved(path: Path) -> Path:
+    try:
+        return path.resolve()
+    except (OSError, RuntimeError):  # a link loop: RuntimeError before Python 3.13
+        msg = (
+            f"{path}: cannot be resolved (a symbolic link loop?); fix the link or name another path"
+        )
+        raise OutputError(msg) from None
+
+
 def _refuse_places(path: Path, inputs: Iterable[Path | str | None]) -> None:
     """Refuse the current folder and its parents, links, inputs and folders holding an input."""
-    resolved = path.resolve()
     if path.is_symlink():
         msg = f"{path}: is a symbolic link; senox does not write through links: {_REFUSE_FIX}"
         raise OutputError(msg)
+    resolved = _resolved(path)
     if Path.cwd().resolve().is_relative_to(resolved):
         msg = f"{path}: is the current folder or holds it; name a new folder for the outputs"
         raise OutputError(msg)
@@ -126,9 +136,9 @@ def _refuse_places(path: Path, inputs: Iterable[Path | str | None]) -> None:
         msg = f"{path}: this name is senox's own bookkeeping; {_REFUSE_FIX}"
         raise OutputError(msg)
     for item in inputs:
-        if item is None or not Path(item).exists():
+        if item is None or not os.path.lexists(item):
             continue
-        source = Path(item).resolve()
+        source = _resolved(Path(item))
         if source == resolved:
             msg = f"{path}: is the input {item}; writing there would destroy it: {_REFUSE_FIX}"
             raise OutputError(msg)
