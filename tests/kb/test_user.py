@@ -57,9 +57,7 @@ def test_add_resolves_known_agents_and_spellings(tmp_path):
         pytest.param("X\tsenolytic\tBCL2\t\t\tPMID:1\tlab\n", "line 3, field 'pmid'", id="pmid"),
         pytest.param("X\tsenolytics\tBCL2\t\t\t1\tlab\n", "field 'agent_class'", id="class"),
         pytest.param("X\tsenolytic\tNOTAGENE1\t\t\t1\tlab\n", "field 'target'", id="symbol"),
-        pytest.param(
-            "X\tsenolytic\tBCL2\tTNBC-ish\t\t1\tlab\n", "field 'cancer_code'", id="cancer"
-        ),
+        pytest.param("X\tsenolytic\tBCL2\tTNBC-ish\t\t1\tlab\n", "field 'cancer'", id="cancer"),
         pytest.param("X\tsenolytic\tBCL2\t\t\t1\t\n", "field 'source'", id="no-source"),
         pytest.param(
             "Erastin\tferroptosis inducer\tSLC7A11\tFIBS\t\t22632970\tlab\n",

@@ -12,6 +12,7 @@ from senox import __version__
 from senox._errors import SenoxError
 from senox.cli._kb import kb_app
 from senox.cli._model import model_app
+from senox.cli._output import visible
 from senox.cli._programs import programs_app
 from senox.cli._run import run_command
 from senox.cli._score import score_command
@@ -26,7 +27,7 @@ class _SenoxGroup(TyperGroup):
         try:
             return super().invoke(ctx)
         except SenoxError as exc:
-            typer.echo(f"error: {exc}", err=True)
+            typer.echo(f"error: {visible(exc)}", err=True)
             raise typer.Exit(code=2) from None
 
 

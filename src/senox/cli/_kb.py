@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Annotated
 
@@ -12,7 +11,7 @@ from rich.console import Console
 
 from senox import kb
 from senox._errors import EvidenceDataError
-from senox.cli._output import Format, emit, print_table
+from senox.cli._output import Format, emit, print_json, print_table, safe_markup, visible
 
 kb_app = typer.Typer(
     help="The curated evidence base: agents, targets, cancers, SASP factors, stages, PMIDs.",
@@ -81,17 +80,18 @@ def show_command(
             "records": card.records.to_dict(orient="records"),
             "sasp": card.sasp.to_dict(orient="records"),
         }
-        typer.echo(json.dumps(payload, ensure_ascii=False, indent=1))
+        print_json(payload)
         return
     if fmt is Format.tsv:
         emit(card.records, fmt)
         return
     console = Console()
-    console.print(f"[bold]{card.agent}[/] ({card.kind}) — {card.agent_class}")
+    name, kind, classes = (safe_markup(v) for v in (card.agent, card.kind, card.agent_class))
+    console.print(f"[bold]{name}[/] ({kind}) — {classes}")
     if card.synonyms:
-        console.print(f"also: {', '.join(card.synonyms)}")
+        console.print(f"also: {safe_markup(', '.join(card.synonyms))}")
     if card.correction:
-        console.print(f"curator: {card.correction}", style="italic")
+        console.print(f"curator: {safe_markup(card.correction)}", style="italic")
     console.print(f"[bold]{len(card.records)} record(s)[/]")
     for _, record in card.records.iterrows():
         console.print(f"• {_record_line(record)}", highlight=False)
@@ -109,8 +109,8 @@ def _record_line(record: pd.Series) -> str:
         f"PMID {record['pmid']}" if record["pmid"] else record["citation"],
         record["source"],
     ]
-    line = " | ".join(f for f in fields if f) + f" — {record['mechanism']}"
-    return line + (f" [italic]({record['note']})[/]" if record["note"] else "")
+    line = safe_markup(" | ".join(f for f in fields if f) + f" — {record['mechanism']}")
+    return line + (f" [italic]({safe_markup(record['note'])})[/]" if record["note"] else "")
 
 
 @kb_app.command("search")
@@ -152,7 +152,7 @@ def info_command(fmt: FormatOption = Format.table) -> None:
     """Summarise the evidence base: sizes, seed coverage, classes, provenance."""
     summary = kb.info()
     if fmt is not Format.table:
-        typer.echo(json.dumps(summary, ensure_ascii=False, indent=1))
+        print_json(summary)
         return
     console = Console()
     console.print("[bold]senox evidence base[/] (curated from the seed review; `senox kb --help`)")
@@ -168,7 +168,7 @@ def info_command(fmt: FormatOption = Format.table) -> None:
     assert isinstance(per_class, dict)
     print_table(pd.DataFrame({"agent_class": list(per_class), "agents": list(per_class.values())}))
     if summary["user_db"]:
-        console.print(f"user additions: {summary['user_db']}")
+        console.print(f"user additions: {safe_markup(summary['user_db'])}")
 
 
 @kb_app.command("export")
@@ -199,7 +199,7 @@ def lint_command(
         issues = report.issues
         checked = ", ".join(f"{n} {what}" for what, n in report.checked.items())
     for issue in issues:
-        typer.echo(f"{issue}", err=True)
+        typer.echo(visible(issue), err=True)
     if issues:
         msg = f"{len(issues)} problem(s) found in {checked}"
         raise EvidenceDataError(msg)

@@ -41,13 +41,13 @@ def check_target(target: str, kind: str, families: dict[str, list[str]]) -> str 
     """Return what is wrong with a target entry, or ``None`` if it is valid."""
     symbols = approved_symbols()
     if kind == C.GENE and target not in symbols:
-        return f"'{target}' is not an approved HGNC symbol"
+        return f"{target!r} is not an approved HGNC symbol"
     if kind == C.FUSION:
         bad = [part for part in target.split("::") if part not in symbols]
         if bad:
-            return f"fusion '{target}' has partners that are not HGNC symbols: {', '.join(bad)}"
+            return f"fusion {target!r} has partners that are not HGNC symbols: {', '.join(bad)}"
     if kind == C.FAMILY and target not in families:
-        return f"'{target}' is not a known target family ({', '.join(sorted(families))})"
+        return f"{target!r} is not a known target family ({', '.join(sorted(families))})"
     return None
 
 
@@ -79,17 +79,17 @@ def check_record(record: pd.Series, evidence: Evidence) -> Iterator[tuple[str, s
     if record[C.CANCER_CODE] and record[C.CANCER_CODE] not in codes:
         yield (
             C.CANCER_CODE,
-            f"'{record[C.CANCER_CODE]}' is not a cancer code (see `senox kb cancers`)",
+            f"{record[C.CANCER_CODE]!r} is not a cancer code (see `senox kb cancers`)",
         )
     deaths = set(evidence.curated["vocab_cell_death"]["cell_death"])
     if problem := _vocab_problem(record[C.CELL_DEATH], deaths, "cell-death type"):
         yield C.CELL_DEATH, problem
     if record[C.STAGE] and record[C.STAGE] not in C.STAGES:
-        yield C.STAGE, f"'{record[C.STAGE]}' is not a stage (valid: {', '.join(C.STAGES)})"
+        yield C.STAGE, f"{record[C.STAGE]!r} is not a stage (valid: {', '.join(C.STAGES)})"
     if record[C.NCT_ID] and not _NCT.match(record[C.NCT_ID]):
-        yield C.NCT_ID, f"'{record[C.NCT_ID]}' is not an NCT ID (NCT followed by 8 digits)"
+        yield C.NCT_ID, f"{record[C.NCT_ID]!r} is not an NCT ID (NCT followed by 8 digits)"
     if record[C.PMID] and not _PMID.match(record[C.PMID]):
-        yield C.PMID, f"'{record[C.PMID]}' is not a numeric PMID (digits only, e.g. 30111846)"
+        yield C.PMID, f"{record[C.PMID]!r} is not a numeric PMID (digits only, e.g. 30111846)"
     if not record[C.SOURCE].strip():
         yield C.SOURCE, "empty; every record must say where it comes from"
 

@@ -5,11 +5,18 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from senox._errors import InputError
 from senox.kb import _columns as C
 from senox.kb._checks import Issue, check_agents, check_records, check_sasp, check_target
 from senox.kb._evidence import compile_evidence, read_curated, target_kind
 from senox.kb._seed import read_seed, squash
-from senox.kb._store import connect_shipped, curated_digest, read_meta
+from senox.kb._store import (
+    connect_shipped,
+    curated_digest,
+    read_evidence,
+    read_meta,
+    search_rows,
+)
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -66,11 +73,19 @@ def check_aliases(evidence: Evidence) -> list[Issue]:
 
 def check_against_seed(curated: dict[str, pd.DataFrame], seed: Path) -> list[Issue]:
     """Each seed table row is curated once, raw text intact; each quote is in its section."""
-    tables, sections = read_seed(seed)
+    try:
+        tables, sections = read_seed(seed)
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
+        msg = f"--seed {seed}: cannot be read ({reason}); give the seed review's text file"
+        raise InputError(msg) from None
     issues: list[Issue] = []
     for name, columns in _RAW_COLUMNS.items():
         rows = curated[name]
         for number in sorted(set(rows["seed_table"].astype(int))):
+            if number not in tables:
+                msg = f"--seed {seed}: has no Table {number}; give the seed review's text file"
+                raise InputError(msg)
             seed_rows = tables[number].rows
             mine = rows[rows["seed_table"].astype(int) == number]
             if len(mine) != len(seed_rows):
@@ -92,12 +107,22 @@ def check_against_seed(curated: dict[str, pd.DataFrame], seed: Path) -> list[Iss
     return issues
 
 
-def check_shipped_database(curated: dict[str, pd.DataFrame]) -> list[Issue]:
-    """The shipped SQLite database was compiled from the curated files as they are now."""
+def check_shipped_database(curated: dict[str, pd.DataFrame], evidence: Evidence) -> list[Issue]:
+    """The shipped database holds exactly what the curated files compile to, search index too."""
     with connect_shipped() as conn:
-        stored = read_meta(conn).get("curated_digest")
-    if stored != curated_digest(curated):
+        stored_digest = read_meta(conn).get("curated_digest")
+        stored = read_evidence(conn)
+        (indexed,) = conn.execute("SELECT count(*) FROM search").fetchone()
+    if stored_digest != curated_digest(curated):
         return [Issue("senox_kb.sqlite", "curated_digest", "stale: rebuild it with `make kb`")]
+    same = (
+        all(getattr(stored, t).equals(getattr(evidence, t)) for t in ("agents", "records", "sasp"))
+        and all(stored.curated[name].equals(curated[name]) for name in stored.curated)
+        and indexed == len(search_rows(evidence.agents, evidence.records, evidence.sasp))
+    )
+    if not same:
+        message = "changed since it was built: reinstall senox or rebuild it with `make kb`"
+        return [Issue("senox_kb.sqlite", "tables", message)]
     return []
 
 
@@ -119,7 +144,7 @@ def lint(*, seed: Path | None = None) -> LintReport:
     report.issues += check_agents(evidence)
     report.issues += check_sasp(evidence)
     report.issues += check_aliases(evidence)
-    report.issues += check_shipped_database(curated)
+    report.issues += check_shipped_database(curated, evidence)
     if seed is not None:
         report.issues += check_against_seed(curated, seed)
         report.checked["seed tables and quotes"] = sum(

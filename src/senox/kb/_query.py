@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from contextlib import closing
 from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING
@@ -15,10 +14,10 @@ from senox.kb import _columns as C
 from senox.kb._evidence import Evidence, concat_rows, split
 from senox.kb._resolve import resolve_agent, resolve_class, resolve_target, suggest
 from senox.kb._store import (
-    connect_readonly,
     connect_shipped,
     read_evidence,
     read_table,
+    reading_user_db,
     user_db_path,
 )
 
@@ -36,10 +35,11 @@ def shipped_evidence() -> Evidence:
 def load_evidence(*, include_user: bool = True) -> Evidence:
     """The shipped evidence base, plus the user's additions when ``include_user``."""
     base = shipped_evidence()
-    path = user_db_path()
-    if not include_user or not path.exists():
+    if not include_user:
         return base
-    with closing(connect_readonly(path)) as conn:
+    with reading_user_db(user_db_path()) as conn:
+        if conn is None:
+            return base
         agents, records = read_table(conn, "agents"), read_table(conn, "records")
     return Evidence(
         concat_rows([base.agents, agents]),
@@ -240,9 +240,8 @@ def search(text: str, *, limit: int = 25) -> pd.DataFrame:
     query = _fts_query(text)
     with connect_shipped() as conn:
         frames = [_search_db(conn, query, limit)]
-    path = user_db_path()
-    if path.exists():
-        with closing(connect_readonly(path)) as conn:
+    with reading_user_db(user_db_path()) as conn:
+        if conn is not None:
             frames.append(_search_db(conn, query, limit))
     found = concat_rows(frames).sort_values("score", kind="stable")
     return found.head(limit).reset_index(drop=True)[SEARCH_COLS]

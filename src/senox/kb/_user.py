@@ -7,8 +7,7 @@ A file with any problem writes nothing.
 
 from __future__ import annotations
 
-import sqlite3
-from contextlib import closing
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -17,10 +16,17 @@ import pandas as pd
 from senox._errors import EvidenceDataError, EvidenceQueryError
 from senox.kb import _columns as C
 from senox.kb._checks import Issue, check_records, record_keys
-from senox.kb._evidence import concat_rows, explode_records, name_key, read_tsv, split
+from senox.kb._evidence import explode_records, name_key, read_tsv, split
 from senox.kb._query import load_evidence
 from senox.kb._resolve import agent_names, resolve_target
-from senox.kb._store import read_table, search_rows, user_db_path, write_search_index
+from senox.kb._store import (
+    insert_rows,
+    insert_search_rows,
+    read_table,
+    search_rows,
+    user_db_path,
+    writing_user_db,
+)
 
 if TYPE_CHECKING:
     from senox.kb._evidence import Evidence
@@ -31,13 +37,21 @@ OPTIONAL = (
     C.SYNONYMS, "target", C.MECHANISM, C.EFFECT, "cancer", C.CELL_DEATH, C.STAGE, C.NCT_ID,
     "pmid", C.CITATION, C.NOTE,
 )  # fmt: skip
+#: Record fields checked under another name than the user file's column.
+_COLUMN_OF_FIELD = {C.CANCER_CODE: "cancer"}
 
 
 def _read_user_file(path: Path) -> pd.DataFrame:
     try:
+        if b"\0" in path.read_bytes():
+            msg = f"{path}: holds NUL bytes, so it is not UTF-8 text; save it as a UTF-8 TSV"
+            raise EvidenceDataError(msg)
         table = read_tsv(path)
     except FileNotFoundError:
         msg = f"{path}: file not found; give the path of a tab-separated file"
+        raise EvidenceDataError(msg) from None
+    except OSError as exc:
+        msg = f"{path}: cannot be read ({exc.strerror}); give the path of a tab-separated file"
         raise EvidenceDataError(msg) from None
     except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as exc:
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
@@ -118,6 +132,16 @@ def _user_source(row: pd.Series) -> str:
     return f"user: {source}" if source else ""
 
 
+def _repeats(records: pd.DataFrame, existing: pd.DataFrame) -> list[Issue]:
+    """Records of ``records`` already in ``existing``."""
+    known = set(record_keys(existing))
+    return [
+        Issue(row_id, C.PMID, "repeats a record already in the evidence base")
+        for row_id, key in zip(records[C.ROW_ID], record_keys(records), strict=True)
+        if key in known
+    ]
+
+
 def check_user_file(
     path: Path, evidence: Evidence
 ) -> tuple[pd.DataFrame, pd.DataFrame, list[Issue]]:
@@ -126,41 +150,36 @@ def check_user_file(
     wide = normalise_user_rows(_read_user_file(path), path, evidence)
     cancer_names = dict(zip(evidence.cancers["code"], evidence.cancers["name"], strict=True))
     records = explode_records(wide, cancer_names, _user_source)
-    issues = check_records(records, evidence)
-    existing = set(record_keys(evidence.records))
-    issues += [
-        Issue(row_id, C.PMID, "repeats a record already in the evidence base")
-        for row_id, key in zip(records[C.ROW_ID], record_keys(records), strict=True)
-        if key in existing
-    ]
+    issues = check_records(records, evidence) + _repeats(records, evidence.records)
+    issues = [replace(i, field=_COLUMN_OF_FIELD.get(i.field, i.field)) for i in issues]
     return records, _user_agents(wide, evidence), issues
 
 
-def add(path: Path, *, database: Path | None = None) -> int:
-    """Validate ``path`` and append its records to the user database; return how many.
+def _refuse(issues: list[Issue], path: Path) -> None:
+    """Raise the first issue (and say how many more there are), if any."""
+    if not issues:
+        return
+    more = (
+        f" (and {len(issues) - 1} more; `senox kb lint --file {path}` lists all)"
+        if len(issues) > 1
+        else ""
+    )
+    msg = f"{issues[0]}{more}; nothing was added"
+    raise EvidenceDataError(msg)
 
-    ``database`` defaults to :func:`user_db_path`. Nothing is written if any row has a problem.
+
+def add(path: Path) -> int:
+    """Validate ``path`` and add its records to the user database; return how many.
+
+    The database is :func:`user_db_path`. Nothing is written if any row has a problem. The rows
+    go in as one transaction under the database's write lock, so concurrent runs keep every row.
     """
     records, new_agents, issues = check_user_file(path, load_evidence())
-    if issues:
-        more = (
-            f" (and {len(issues) - 1} more; `senox kb lint --file {path}` lists all)"
-            if len(issues) > 1
-            else ""
-        )
-        msg = f"{issues[0]}{more}; nothing was added"
-        raise EvidenceDataError(msg)
-    target = Path(database) if database is not None else user_db_path()
-    target.parent.mkdir(parents=True, exist_ok=True)
-    with closing(sqlite3.connect(target)) as conn, conn:
-        existing = {t for (t,) in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
-        old_agents = read_table(conn, "agents") if "agents" in existing else new_agents.iloc[:0]
-        old_records = read_table(conn, "records") if "records" in existing else records.iloc[:0]
-        agents = concat_rows(
-            [old_agents, new_agents[~new_agents[C.AGENT].isin(old_agents[C.AGENT])]]
-        )
-        all_records = concat_rows([old_records, records])
-        agents.to_sql("agents", conn, index=False, if_exists="replace")
-        all_records.to_sql("records", conn, index=False, if_exists="replace")
-        write_search_index(conn, search_rows(agents, all_records))
+    _refuse(issues, path)
+    with writing_user_db(user_db_path()) as conn:
+        _refuse(_repeats(records, read_table(conn, "records")), path)  # added since the check?
+        new_agents = new_agents[~new_agents[C.AGENT].isin(read_table(conn, "agents")[C.AGENT])]
+        insert_rows(conn, "agents", new_agents[C.AGENT_COLS])
+        insert_rows(conn, "records", records[C.RECORD_COLS])
+        insert_search_rows(conn, search_rows(new_agents, records))
     return len(records)
