@@ -76,7 +76,7 @@ def test_bad_model_files(tmp_path):
         run_sbml(tmp_path / "missing.xml")
     broken = tmp_path / "broken.xml"
     broken.write_text("<sbml>not really</sbml>")
-    with pytest.raises(InputError, match="cannot load"):
+    with pytest.raises(InputError, match="libsbml cannot read it"):
         run_sbml(broken)
 
 

@@ -75,7 +75,7 @@ def _write(tmp_path: Path, doses: str) -> Path:
         ('agent = "doxorubicin"\nstart = 0\ncount = 3', "field 'every' must be > 0"),
         ('action = "teleport"\nstart = 0', "known actions"),
         ('agent = "doxorubicin"\naction = "genotoxic"\nstart = 0', "exactly one of"),
-        ('agent = "doxorubicin"\nstart = 0\ndose = 1', "unknown field(s) dose"),
+        ('agent = "doxorubicin"\nstart = 0\ndose = 1', "unknown field(s) 'dose'"),
         ('agent = "doxorubicin"', "field 'start' must be a number"),
     ],
 )

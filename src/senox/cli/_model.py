@@ -98,6 +98,8 @@ def ssa_command(
     """Simulate single cells stochastically (Gillespie's direct method, or slow-scale)."""
     from senox.io import tsv_text
     from senox.model import (
+        check_seed,
+        check_table_size,
         compile_sbml,
         parse_duration,
         simulate_ssa,
@@ -110,6 +112,13 @@ def ssa_command(
     span = parse_duration(until) / compiled.time_unit
     names = [n.strip() for n in species.split(",")] if species else list(compiled.species)
     compiled.index(names)  # unknown species fail here, before any work
+    check_seed(seed)
+    check_table_size(
+        cells * points,
+        len(names) + 3,  # and cell, time_days, time
+        f"simulating {cells:,} cells × {points:,} time points",
+        "lower --cells or --points",
+    )
     if fast == ["auto"]:
         pairs = suggest_fast_pairs(compiled, until=span, seed=seed)
         typer.echo(f"fast pairs from an exact pilot run: {_pair_text(pairs) or 'none'}", err=True)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from senox.model._claims import CLAIMS, SASP_DEPENDENT_IMMUNITY, evaluate_claims
 from senox.model._export import to_antimony, to_sbml
+from senox.model._limits import check_seed, check_simulation_size, check_table_size
 from senox.model._ode import simulate
 from senox.model._sbml import PUBLISHED, parse_duration, run_sbml, time_unit_seconds
 from senox.model._simulate import (
@@ -63,6 +64,9 @@ __all__ = [
     "Strategy",
     "agent_actions",
     "builtin_strategies",
+    "check_seed",
+    "check_simulation_size",
+    "check_table_size",
     "compile_sbml",
     "evaluate_claims",
     "initial_from_fractions",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import math
 import re
 from importlib.resources import as_file, files
 from pathlib import Path
@@ -12,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from senox._errors import InputError
+from senox.model._limits import check_table_size
 
 if TYPE_CHECKING:
     from types import ModuleType
@@ -21,6 +23,15 @@ PUBLISHED = {"passos2010": "passos2010.xml", "dallepezze2014": "dallepezze2014.x
 
 _UNITS = {"s": 1.0, "sec": 1.0, "min": 60.0, "h": 3600.0, "hr": 3600.0,
           "d": 86400.0, "day": 86400.0, "days": 86400.0}  # fmt: skip
+
+#: XML declarations SBML never needs; expanding nested entities ("billion laughs") crashes
+#: libroadrunner.
+_DECLARATIONS = re.compile(r"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
+
+
+def one_line(text: str) -> str:
+    """``text`` with every run of whitespace, line breaks included, as one space."""
+    return " ".join(str(text).split())
 
 
 def _require(module: str) -> ModuleType:
@@ -45,8 +56,8 @@ def parse_duration(text: str | float) -> float:
             msg = f"duration '{text}' is not understood; write a number and a unit: 15d, 36h, 600s"
             raise InputError(msg)
         value, unit = float(match.group(1)), match.group(2) or "d"
-    if value <= 0:
-        msg = f"duration '{text}' must be positive"
+    if not (math.isfinite(value) and value > 0):
+        msg = f"duration '{text}' must be a positive, finite number and a unit: 15d, 36h, 600s"
         raise InputError(msg)
     return value * _UNITS[unit]
 
@@ -60,6 +71,44 @@ def _sbml_path(model: str | Path) -> Path:
         msg = f"{path}: no such SBML file (or give a shipped model: {', '.join(PUBLISHED)})"
         raise InputError(msg)
     return path
+
+
+def read_sbml(model: str | Path) -> tuple[Path, str]:
+    """The path and text of an SBML model that libsbml reads without errors.
+
+    Refused in one line, before libroadrunner sees them: files that are not UTF-8 text (binary
+    files), DOCTYPE or ENTITY declarations (SBML needs neither, and entity expansion crashes
+    libroadrunner), and files in which libsbml finds an error or no model.
+    """
+    libsbml = _require("libsbml")
+    path = _sbml_path(model)
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except OSError as exc:
+        msg = f"{path}: cannot read the SBML file ({exc.strerror or exc})"
+        raise InputError(msg) from None
+    except UnicodeDecodeError as exc:
+        msg = (
+            f"{path}: not an SBML file (byte 0x{exc.object[exc.start]:02x} at offset "
+            f"{exc.start} is not UTF-8 text); give an SBML (XML) file"
+        )
+        raise InputError(msg) from None
+    if _DECLARATIONS.search(text):
+        msg = (
+            f"{path}: holds a DOCTYPE or ENTITY declaration, which SBML never needs and whose "
+            "entity expansion can exhaust memory; remove it"
+        )
+        raise InputError(msg)
+    document = libsbml.readSBMLFromString(text)
+    for i in range(document.getNumErrors()):
+        error = document.getError(i)
+        if error.getSeverity() >= libsbml.LIBSBML_SEV_ERROR:
+            msg = f"{path}: libsbml cannot read it ({one_line(error.getMessage())}); fix the SBML"
+            raise InputError(msg)
+    if document.getModel() is None:
+        msg = f"{path}: the SBML holds no model; give a file with a <model> element"
+        raise InputError(msg)
+    return path, text
 
 
 def time_unit_seconds(sbml: str) -> float:
@@ -108,8 +157,7 @@ def run_sbml(
     (amounts or concentrations as the model states them).
     """
     roadrunner = _require("roadrunner")
-    path = _sbml_path(model)
-    sbml = path.read_text(encoding="utf-8")
+    path, sbml = read_sbml(model)
     try:
         runner = roadrunner.RoadRunner(sbml)
     except RuntimeError as exc:
@@ -119,7 +167,24 @@ def run_sbml(
     unit = time_unit_seconds(sbml)
     end = parse_duration(until) / unit
     n = points or max(round(parse_duration(until) / 86400.0) + 1, 101)
-    result = runner.simulate(0.0, end, n)
+    if n < 2:
+        msg = f"--points {n}: give at least 2 output time points"
+        raise InputError(msg)
+    check_table_size(
+        n,
+        len(runner.timeCourseSelections) + 1,  # time_days too
+        f"simulating {path} at {n:,} time points",
+        "lower --points or --until",
+    )
+    try:
+        result = runner.simulate(0.0, end, n)
+    except RuntimeError as exc:
+        problem = one_line(str(exc).split("; In ")[0]) or type(exc).__name__
+        msg = (
+            f"{path}: the integrator failed ({problem}); simulate a shorter --until or check the "
+            "model's parameters and initial values"
+        )
+        raise InputError(msg) from None
     columns = [str(c).strip("[]") for c in result.colnames]
     table = pd.DataFrame(np.asarray(result), columns=columns)
     table.insert(0, "time_days", table["time"] * unit / 86400.0)

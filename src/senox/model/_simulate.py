@@ -11,18 +11,22 @@ import pandas as pd
 from senox._dask import client_for
 from senox._errors import InputError
 from senox._progress import progress_bar
-from senox.model._ode import simulate
-from senox.model._spec import ModelSpec, load_model
+from senox.model._limits import check_dose_count, check_seed, check_simulation_size
+from senox.model._ode import OK, TOO_MANY_STEPS, solve
+from senox.model._spec import ModelSpec, check_doses, load_model
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
 
     from numpy.typing import NDArray
 
+    from senox.model._spec import Dose
     from senox.model._strategy import Strategy
 
 #: Tumour cells: their sum is the burden that regresses and relapses.
 BURDEN = ("P", "S_i", "S_p", "E")
+#: Species the outcomes and trajectory tables read: the burden, the SASP, its integral, toxicity.
+READ_SPECIES = (*BURDEN, "A_nfkb", "A_p53", "A_auc", "Tox")
 
 #: Called states (``senox.states``) and the model population each one starts in.
 STATE_SPECIES = {
@@ -72,6 +76,7 @@ def sample_cohort(spec: ModelSpec, n: int, seed: int) -> NDArray[np.float64]:
     if n < 1:
         msg = f"cohort size {n} must be ≥ 1"
         raise InputError(msg)
+    check_seed(seed)
     rng = np.random.default_rng(seed)
     u = rng.random((n, len(spec.parameters)))
     low = np.array([p.low for p in spec.parameters])
@@ -237,15 +242,69 @@ def _trajectory_frame(
 
 
 def _time_grid(days: float, output_step: float) -> tuple[NDArray[np.float64], NDArray[np.bool_]]:
-    if not np.isfinite(days) or days <= 0:
-        msg = f"--days {days}: the horizon must be a positive number of days"
-        raise InputError(msg)
-    if not np.isfinite(output_step) or output_step <= 0:
-        msg = f"output step {output_step}: must be a positive number of days"
-        raise InputError(msg)
     outputs = np.append(np.arange(0.0, days, output_step), days)
     grid = np.unique(np.concatenate([np.arange(0.0, days, min(1.0, output_step)), outputs]))
     return grid, np.isin(grid, outputs)
+
+
+def check_strategy_model(spec: ModelSpec) -> None:
+    """Refuse a model that lacks the species strategy simulations read (:data:`READ_SPECIES`)."""
+    missing = [s for s in READ_SPECIES if s not in spec.species_names]
+    if missing:
+        msg = (
+            f"{spec.source or spec.name}: model '{spec.name}' lacks species "
+            f"{', '.join(missing)}, which strategy simulations read (burden, SASP, toxicity); "
+            "start from the shipped redox_senescence model"
+        )
+        raise InputError(msg)
+
+
+def _strategy_doses(spec: ModelSpec, strategy: Strategy, days: float) -> list[Dose]:
+    """The strategy's doses, refused in one line naming it unless the model takes them in time."""
+    check_dose_count(strategy.dose_count(), f"strategy '{strategy.name}'")
+    doses = strategy.doses()
+    try:
+        check_doses(spec, doses)
+    except InputError as exc:
+        msg = f"strategy '{strategy.name}': {exc}"
+        raise InputError(msg) from None
+    late = [d for d in doses if d.time > days]
+    if late:
+        msg = (
+            f"strategy '{strategy.name}': a dose on day {late[0].time:g} falls after the horizon "
+            f"({days:g} days); lengthen --days"
+        )
+        raise InputError(msg)
+    return doses
+
+
+def _check_integrated(
+    spec: ModelSpec,
+    strategy: Strategy,
+    grid: NDArray[np.float64],
+    states: NDArray[np.float64],
+    status: NDArray[np.int64],
+) -> None:
+    """Refuse results with a patient the integrator could not take to the horizon."""
+    failed = np.flatnonzero((status != OK) | ~np.isfinite(states).all(axis=(1, 2)))
+    if not failed.size:
+        return
+    m = int(failed[0])
+    blank = ~np.isfinite(states[m]).all(axis=1)
+    day = grid[np.argmax(blank)] if blank.any() else grid[-1]
+    more = f" (and {failed.size - 1} more of {len(states)})" if failed.size > 1 else ""
+    if status[m] == TOO_MANY_STEPS:
+        cause = "it ran out of integration steps; shorten --days or give fewer doses"
+    else:
+        cause = (
+            "the step size collapsed, as when a rate divides by zero or an exp overflows; check "
+            "the model's rates and the dose amounts"
+        )
+    msg = (
+        f"strategy '{strategy.name}' on model '{spec.source or spec.name}': the integration of "
+        f"patient {m}{more} failed before day {day:g}: {cause}"
+    )
+    raise InputError(msg)
 
 
 def _run_members(
@@ -253,25 +312,19 @@ def _run_members(
     grid: NDArray[np.float64],
     params: NDArray[np.float64],
     initial: NDArray[np.float64],
-    strategy: Strategy,
+    doses: list[Dose],
     scheduler: str | None,
-) -> NDArray[np.float64]:
-    doses = strategy.doses()
-    late = [d for d in doses if d.time > grid[-1]]
-    if late:
-        msg = (
-            f"strategy '{strategy.name}': a dose on day {late[0].time:g} falls after the horizon "
-            f"({grid[-1]:g} days); lengthen --days"
-        )
-        raise InputError(msg)
+) -> tuple[NDArray[np.float64], NDArray[np.int64]]:
+    """Every member's states and integration status (:data:`senox.model._ode.OK` when done)."""
     client = client_for(scheduler)
     if client is None:
-        return simulate(spec, times=grid, parameters=params, initial=initial, doses=doses)
+        solution = solve(spec, times=grid, parameters=params, initial=initial, doses=doses)
+        return solution.states, solution.status
     chunks = np.array_split(np.arange(len(params)), max(1, len(params) // CHUNK))
     with client:
         futures = [
             client.submit(
-                simulate,
+                solve,
                 spec,
                 times=grid,
                 parameters=params[c],
@@ -282,7 +335,11 @@ def _run_members(
             )
             for c in chunks
         ]
-        return np.concatenate(client.gather(futures))
+        solutions = client.gather(futures)
+    return (
+        np.concatenate([s.states for s in solutions]),
+        np.concatenate([s.status for s in solutions]),
+    )
 
 
 def simulate_strategies(
@@ -324,8 +381,26 @@ def simulate_strategies(
         Address of a ``dask.distributed`` scheduler that runs chunks of the cohort.
     progress
         Show a progress bar over strategies on stderr.
+
+    Raises
+    ------
+    InputError
+        Before any work, for a request too large for this machine
+        (:func:`senox.model.check_simulation_size`), a model without the species the outcomes
+        read, or doses the model cannot take; after a strategy, when the integration of any
+        patient failed (a failed patient is never reported as an outcome).
     """
     spec = model if isinstance(model, ModelSpec) else load_model(model)
+    check_simulation_size(
+        strategies=len(strategies),
+        cohort=cohort,
+        days=days,
+        output_step=output_step,
+        seed=seed,
+        model=spec,
+    )
+    check_strategy_model(spec)
+    schedules = [_strategy_doses(spec, s, days) for s in strategies]
     grid, keep = _time_grid(days, output_step)
     params = _parameter_matrix(spec, cohort, seed, parameters or {})
     start = dict(zip(spec.species_names, spec.initial_values(), strict=True))
@@ -335,8 +410,9 @@ def simulate_strategies(
     y0 = np.tile([start[s] for s in spec.species_names], (len(params), 1))
     frames, rows = [], []
     with progress_bar(len(strategies), show=progress, label="simulating strategies") as advance:
-        for strategy in strategies:
-            states = _run_members(spec, grid, params, y0, strategy, scheduler)
+        for strategy, doses in zip(strategies, schedules, strict=True):
+            states, status = _run_members(spec, grid, params, y0, doses, scheduler)
+            _check_integrated(spec, strategy, grid, states, status)
             frames.append(_trajectory_frame(spec, strategy.name, grid, states, params, keep))
             outcome = pd.DataFrame(_outcomes(spec, grid, states))
             outcome.insert(0, "patient", np.arange(len(params)))

@@ -56,6 +56,8 @@ T = TypeVar("T")
 
 #: Functions an expression may call, with their number of arguments.
 FUNCTIONS = {"exp": 1, "log": 1, "sqrt": 1, "pow": 2}
+#: Deepest nesting of an expression's syntax tree (the compiler walks it recursively).
+MAX_EXPRESSION_DEPTH = 100
 _NODES = (
     ast.Expression,
     ast.BinOp,
@@ -159,15 +161,49 @@ def expression_names(expression: str) -> set[str]:
     return {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and id(n) not in called}
 
 
-def _check_expression(where: str, expression: str, known: set[str]) -> None:
+def _depth(tree: ast.AST) -> int:
+    depth, level = 0, [tree]
+    while level:
+        depth += 1
+        level = [child for node in level for child in ast.iter_child_nodes(node)]
+    return depth
+
+
+def _parse_expression(where: str, expression: str) -> ast.Expression:
+    if not expression.isprintable():
+        msg = f"{where}: expression {expression!r} holds a line break or control character"
+        raise InputError(msg)
+    problem = f"nested deeper than {MAX_EXPRESSION_DEPTH} levels"
     try:
         tree = ast.parse(expression, mode="eval")
     except SyntaxError as exc:
-        msg = (
-            f"{where}: expression '{expression}' is not valid ({exc.msg}); use + - * / ** and "
-            "exp, log, sqrt, pow"
-        )
-        raise InputError(msg) from exc
+        problem = exc.msg
+    except (MemoryError, RecursionError):
+        pass
+    else:
+        if _depth(tree) <= MAX_EXPRESSION_DEPTH:
+            return tree
+    msg = (
+        f"{where}: expression '{expression}' is not valid ({problem}); use + - * / ** and "
+        "exp, log, sqrt, pow"
+    )
+    raise InputError(msg)
+
+
+def finite(value: float, what: str) -> float:
+    """``value`` as a float; refused in one line starting with ``what`` unless finite."""
+    try:
+        number = float(value)
+    except OverflowError:  # an integer beyond the floats
+        number = math.inf
+    if not math.isfinite(number):
+        msg = f"{what} is {number:g}; give a finite number"
+        raise InputError(msg)
+    return number
+
+
+def _check_expression(where: str, expression: str, known: set[str]) -> None:
+    tree = _parse_expression(where, expression)
     for node in ast.walk(tree):
         if not isinstance(node, _NODES):
             msg = (
@@ -175,11 +211,12 @@ def _check_expression(where: str, expression: str, known: set[str]) -> None:
                 "and exp, log, sqrt, pow"
             )
             raise InputError(msg)
-        if isinstance(node, ast.Constant) and (
-            isinstance(node.value, bool) or not isinstance(node.value, int | float)
-        ):
-            msg = f"{where}: constant {node.value!r} is not a number; expressions hold numbers only"
-            raise InputError(msg)
+        if isinstance(node, ast.Constant):
+            value = node.value
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                msg = f"{where}: constant {value!r} is not a number; expressions hold numbers only"
+                raise InputError(msg)
+            finite(value, f"{where}: constant")
         if isinstance(node, ast.Call):
             name = node.func.id if isinstance(node.func, ast.Name) else ""
             if FUNCTIONS.get(name) != len(node.args) or node.keywords:
@@ -202,10 +239,13 @@ def _get(table: dict[str, object], key: str, kind: type[T], where: str) -> T:
         msg = f"{where}: field '{key}' is missing"
         raise InputError(msg)
     value = table[key]
-    if kind is float and isinstance(value, int) and not isinstance(value, bool):
-        value = float(value)
+    if kind is float and isinstance(value, int | float) and not isinstance(value, bool):
+        value = finite(value, f"{where}: field '{key}'")
     if not isinstance(value, kind):
         msg = f"{where}: field '{key}' must be a {kind.__name__}, not {value!r}"
+        raise InputError(msg)
+    if isinstance(value, str) and not value.isprintable():
+        msg = f"{where}: field '{key}' is {value!r}; give text on one line"
         raise InputError(msg)
     return value
 
@@ -215,7 +255,7 @@ def _numbers(values: list[object] | dict[str, object], where: str, field: str) -
     if not items or not all(isinstance(v, int | float) and not isinstance(v, bool) for v in items):
         msg = f"{where}: field '{field}' must hold numbers"
         raise InputError(msg)
-    return [float(v) for v in items]  # type: ignore[arg-type]
+    return [finite(v, f"{where}: field '{field}'") for v in items]  # type: ignore[arg-type]
 
 
 def _species(table: dict[str, object], where: str) -> Species:
@@ -302,7 +342,7 @@ def _check_expressions(spec: ModelSpec, label: str) -> None:
         _check_expression(where, reaction.rate, known)
         unknown = sorted(set(reaction.change) - species)
         if unknown:
-            msg = f"{where}: 'change' names {', '.join(unknown)}, which are not species"
+            msg = f"{where}: 'change' names {', '.join(map(repr, unknown))}, which are not species"
             raise InputError(msg)
 
 
@@ -345,18 +385,38 @@ def parse_model(data: dict[str, object], label: str = "model") -> ModelSpec:
     return spec
 
 
+def read_toml(path: Path, what: str) -> dict[str, object]:
+    """The contents of a TOML file; a missing, unreadable, non-UTF-8 or invalid one is refused."""
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except FileNotFoundError:
+        msg = f"{path}: no such {what} file"
+        raise InputError(msg) from None
+    except OSError as exc:
+        msg = f"{path}: cannot read the {what} file ({exc.strerror or exc})"
+        raise InputError(msg) from None
+    except UnicodeDecodeError as exc:
+        msg = (
+            f"{path}: not UTF-8 text (byte 0x{exc.object[exc.start]:02x} at offset {exc.start}); "
+            f"save the {what} file as UTF-8"
+        )
+        raise InputError(msg) from None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        problem = str(exc)
+    except ValueError:  # an integer of more than 4300 digits
+        problem = "a number too long"
+    except RecursionError:
+        problem = "nested too deeply"
+    msg = f"{path}: not valid TOML ({problem}); is it a {what} file?"
+    raise InputError(msg)
+
+
 def read_model(path: str | Path) -> ModelSpec:
     """Read a model file (TOML); errors name the file and field."""
     path = Path(path)
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError as exc:
-        msg = f"{path}: no such model file"
-        raise InputError(msg) from exc
-    except tomllib.TOMLDecodeError as exc:
-        msg = f"{path}: not valid TOML ({exc})"
-        raise InputError(msg) from exc
-    return parse_model(data, label=str(path))
+    return parse_model(read_toml(path, "model"), label=str(path))
 
 
 #: senox's own models, shipped in ``senox/model/data``, by name.

@@ -53,7 +53,8 @@ import numba
 import numpy as np
 
 from senox._errors import InputError
-from senox.model._sbml import _require, _sbml_path, parse_duration, time_unit_seconds
+from senox.model._limits import check_memory, check_seed
+from senox.model._sbml import _require, one_line, parse_duration, read_sbml, time_unit_seconds
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
@@ -227,10 +228,6 @@ class SSAModel:
         )
 
 
-def _one_line(text: str) -> str:
-    return " ".join(str(text).split())
-
-
 class _RefusalError(Exception):
     """Raised inside the AST walkers; turned into an InputError naming file and reaction."""
 
@@ -267,7 +264,7 @@ class _Compiler:
         self.p_constant: dict[str, bool] = {}
 
     def fail(self, what: str, fix: str) -> InputError:
-        return InputError(f"{self.source}: {_one_line(what)}; {fix}")
+        return InputError(f"{self.source}: {one_line(what)}; {fix}")
 
     # ---- declarations -------------------------------------------------------------------
     def read_declarations(self) -> list[float]:
@@ -621,18 +618,9 @@ def compile_sbml(model: str | Path) -> SSAModel:
         assignments, delayed or state-triggered events, fractional molecule numbers).
     """
     libsbml = _require("libsbml")
-    path = _sbml_path(model)
-    text = path.read_text(encoding="utf-8")
-    document = libsbml.readSBMLFromString(text)
-    for i in range(document.getNumErrors()):
-        error = document.getError(i)
-        if error.getSeverity() >= libsbml.LIBSBML_SEV_ERROR:
-            msg = f"{path}: libsbml cannot read it ({_one_line(error.getMessage())}); fix the SBML"
-            raise InputError(msg)
+    path, text = read_sbml(model)
+    document = libsbml.readSBMLFromString(text)  # owns the model: keep it alive
     sbml_model = document.getModel()
-    if sbml_model is None:
-        msg = f"{path}: the SBML holds no model; give a file with a <model> element"
-        raise InputError(msg)
     comp = _Compiler(libsbml, sbml_model, str(path))
     x0 = comp.read_declarations()
     ev_names, ev_times, ev_rows, variable = comp.events()
@@ -1230,6 +1218,7 @@ def _start(
     if n_cells < 1 or first_cell < 0:
         msg = f"n_cells ({n_cells}) must be at least 1 and first_cell ({first_cell}) at least 0"
         raise InputError(msg)
+    check_seed(seed)
     global_params = model.parameters[: model.n_globals]
     par = _per_cell(model, model.p0, global_params, parameters, n_cells, "parameter")
     x = _per_cell(model, model.x0, model.species, initial, n_cells, "species")
@@ -1380,6 +1369,12 @@ def simulate_ssa(
     if grid.size == 0 or not np.isfinite(grid).all() or grid[0] < 0 or (np.diff(grid) < 0).any():
         msg = "times must be finite, non-negative and non-decreasing (model time units)"
         raise InputError(msg)
+    recorded = ssa.index(species)
+    check_memory(
+        8.0 * n_cells * grid.size * recorded.size,
+        f"recording {n_cells:,} cells × {grid.size:,} times × {recorded.size} species",
+        "record fewer cells, times or species",
+    )
     state = _start(ssa, n_cells, seed, first_cell, parameters, initial)
     out, _ = _advance(
         ssa,
@@ -1388,7 +1383,7 @@ def simulate_ssa(
         include_end=True,
         drop_events=drop_events,
         record_times=grid,
-        record_species=ssa.index(species),
+        record_species=recorded,
         n_threads=n_threads,
     )
     return out

@@ -31,7 +31,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from senox._errors import InputError, SenoxError
-from senox.model._spec import Dose
+from senox.model._limits import MAX_DOSE_AMOUNT, check_dose_count
+from senox.model._spec import Dose, finite, read_toml
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -98,6 +99,10 @@ class Strategy:
     source: str
     rules: tuple[DoseRule, ...]
 
+    def dose_count(self) -> int:
+        """The number of dose events, without listing them."""
+        return sum(rule.count * len(rule.actions) for rule in self.rules)
+
     def doses(self) -> list[Dose]:
         """Every dose as a bolus on an exposure species, in time order."""
         doses = [
@@ -157,14 +162,22 @@ def _number(row: dict[str, object], key: str, default: float | None, where: str)
     if value < 0:
         msg = f"{where}: field '{key}' is negative ({value}); doses and times must be ≥ 0"
         raise InputError(msg)
-    return float(value)
+    return finite(value, f"{where}: field '{key}'")
+
+
+def _text(row: dict[str, object], key: str, where: str) -> str:
+    value = row[key]
+    if not isinstance(value, str) or not value.isprintable():
+        msg = f"{where}: field '{key}' is {value!r}; give a name on one line"
+        raise InputError(msg)
+    return value
 
 
 def _rule(row: dict[str, object], where: str) -> DoseRule:
     unknown = sorted(set(row) - _DOSE_FIELDS)
     if unknown:
         msg = (
-            f"{where}: unknown field(s) {', '.join(unknown)}; allowed: "
+            f"{where}: unknown field(s) {', '.join(map(repr, unknown))}; allowed: "
             f"{', '.join(sorted(_DOSE_FIELDS))}"
         )
         raise InputError(msg)
@@ -175,9 +188,10 @@ def _rule(row: dict[str, object], where: str) -> DoseRule:
         )
         raise InputError(msg)
     if "agent" in row:
+        chosen = _text(row, "class", where) if "class" in row else None
+        name = _text(row, "agent", where)
         try:
-            chosen = None if row.get("class") is None else str(row["class"])
-            agent, agent_class, actions = agent_actions(str(row["agent"]), chosen)
+            agent, agent_class, actions = agent_actions(name, chosen)
         except SenoxError as exc:
             msg = f"{where}: {exc}"
             raise InputError(msg) from None
@@ -185,7 +199,7 @@ def _rule(row: dict[str, object], where: str) -> DoseRule:
         if "class" in row:
             msg = f"{where}: field 'class' goes with 'agent', not with 'action'"
             raise InputError(msg)
-        action = str(row["action"])
+        action = _text(row, "action", where)
         if action not in ACTIONS:
             msg = f"{where}: field 'action' is '{action}'; known actions: {', '.join(ACTIONS)}"
             raise InputError(msg)
@@ -198,6 +212,13 @@ def _rule(row: dict[str, object], where: str) -> DoseRule:
     if count > 1 and every <= 0:
         msg = f"{where}: field 'every' must be > 0 days when count > 1"
         raise InputError(msg)
+    amount = _number(row, "amount", 1.0, where)
+    if amount > MAX_DOSE_AMOUNT:
+        msg = (
+            f"{where}: field 'amount' is {amount:g}, more than {MAX_DOSE_AMOUNT:g} standard doses; "
+            "give the amount in dose equivalents (1: one standard dose)"
+        )
+        raise InputError(msg)
     return DoseRule(
         agent=agent,
         agent_class=agent_class,
@@ -205,7 +226,7 @@ def _rule(row: dict[str, object], where: str) -> DoseRule:
         start=_number(row, "start", None, where),
         every=every,
         count=count,
-        amount=_number(row, "amount", 1.0, where),
+        amount=amount,
     )
 
 
@@ -215,6 +236,10 @@ def parse_strategy(data: dict[str, object], label: str) -> Strategy:
     if not isinstance(header, dict) or not isinstance(header.get("name"), str):
         msg = f"{label}: table [strategy] with a 'name' is missing"
         raise InputError(msg)
+    name = header["name"]
+    if not (name.strip() and name.isprintable()):
+        msg = f"{label}: [strategy] name {name!r} must be text on one line"
+        raise InputError(msg)
     rows = data.get("doses", [])
     if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
         msg = f"{label}: [[doses]] must be an array of tables"
@@ -222,17 +247,19 @@ def parse_strategy(data: dict[str, object], label: str) -> Strategy:
     unknown = sorted(set(data) - {"strategy", "doses"})
     if unknown:
         msg = (
-            f"{label}: unknown table(s) {', '.join(unknown)}; a strategy has [strategy] and "
-            "[[doses]]"
+            f"{label}: unknown table(s) {', '.join(map(repr, unknown))}; a strategy has "
+            "[strategy] and [[doses]]"
         )
         raise InputError(msg)
     rules = tuple(_rule(row, f"{label}: doses[{i}]") for i, row in enumerate(rows))
-    return Strategy(
-        name=header["name"],
+    strategy = Strategy(
+        name=name,
         description=str(header.get("description", "")),
         source=str(header.get("source", "")),
         rules=rules,
     )
+    check_dose_count(strategy.dose_count(), label)
+    return strategy
 
 
 def _builtin_files() -> dict[str, str]:
@@ -261,12 +288,7 @@ def load_strategy(name_or_path: str | Path) -> Strategy:
             f"({', '.join(sorted(builtin))}) nor a file"
         )
         raise InputError(msg)
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        msg = f"{path}: not valid TOML ({exc})"
-        raise InputError(msg) from None
-    return parse_strategy(data, str(path))
+    return parse_strategy(read_toml(path, "strategy"), str(path))
 
 
 def load_strategies(names: Iterable[str | Path]) -> list[Strategy]:

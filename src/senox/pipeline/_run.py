@@ -24,6 +24,7 @@ from senox.model import (
     ACTIONS,
     agent_actions,
     builtin_strategies,
+    check_simulation_size,
     initial_from_fractions,
     load_strategies,
     load_strategy,
@@ -288,6 +289,13 @@ def run_pipeline(
     """
     out = Path(out)
     check_outputs([out], kind="folder", force=force, inputs=[options.input])
+    check_simulation_size(
+        strategies=len(builtin_strategies()) + options.extra_strategies,
+        cohort=options.cohort,
+        days=options.days,
+        seed=options.seed,
+        fix="lower --cohort or --days",
+    )
     steps = Steps(show=show)
     if options.input is None:
         options.reference = options.reference or BUNDLED["reference"]
