@@ -91,3 +91,13 @@ def test_model_export_sbml_and_antimony(tmp_path):
         == 0
     )
     assert "P_growth" in text.read_text()
+
+
+def test_a_malformed_scheduler_is_refused_before_simulating(tmp_path):
+    result = invoke("simulate", "--scheduler", "not a url", "--out", tmp_path / "sim")
+    assert result.exit_code == 2
+    assert result.output.strip().splitlines() == [
+        "error: --scheduler 'not a url': not a dask scheduler address; give tcp://HOST:PORT, "
+        "HOST:PORT, tls://HOST:PORT, ucx://HOST:PORT or inproc://IP/PID/N"
+    ]
+    assert list(tmp_path.iterdir()) == []

@@ -114,3 +114,21 @@ def test_result_keeps_input_order_and_duplicates():
 def test_guess(ids, gene_id, species):
     assert guess_gene_id(ids) == gene_id
     assert guess_species(ids, gene_id=gene_id) == species
+
+
+def test_mixed_ensembl_ids_and_symbols_map_each_as_its_kind():
+    ensembl = hgnc_table().set_index("symbol")["ensembl_gene_id"]
+    ids = [f"{ensembl['TP53']}.7", "CDKN1A", ensembl["MKI67"], "MLF1IP"]
+    mapped = map_to_human(ids)
+    assert mapped["human_symbol"].tolist() == ["TP53", "CDKN1A", "MKI67", "CENPU"]
+    assert mapped["how"].tolist() == ["ensembl", "approved", "ensembl", "previous symbol"]
+    forced = map_to_human(ids, gene_id="symbol")
+    assert forced["how"].tolist() == ["unmapped", "approved", "unmapped", "previous symbol"]
+
+
+def test_mixed_mouse_ensembl_ids_and_symbols_map_each_as_its_kind():
+    table = mouse_ortholog_table()
+    cdkn2a = table.loc[table["mouse_symbol"] == "Cdkn2a", "mouse_ensembl_gene_id"].iloc[0]
+    mapped = map_to_human([cdkn2a, *MOUSE[1:]])
+    assert mapped["human_symbol"].tolist() == HUMAN
+    assert set(mapped["how"]) == {"ortholog"}

@@ -1,6 +1,9 @@
 from __future__ import annotations
 
 import gzip
+import inspect
+import logging
+import re
 import shutil
 
 import anndata as ad  # type: ignore[import-untyped,unused-ignore]
@@ -9,9 +12,11 @@ import numpy as np
 import pandas as pd
 import pytest
 import scipy.io  # type: ignore[import-untyped,unused-ignore]
+import typer
 from scipy import sparse  # type: ignore[import-untyped,unused-ignore]
 
 from senox._errors import InputError, SenoxError
+from senox.cli import app
 from senox.io import hgnc_table, mouse_ortholog_table, read
 from tests.conftest import SHARED
 
@@ -321,6 +326,24 @@ def test_mouse_ensembl(tmp_path):
     )
 
 
+def test_mixed_ensembl_ids_and_symbols_are_all_mapped_with_a_warning(tmp_path, caplog):
+    ids = [*ensembl_ids(GENES[:5]), *GENES[5:]]
+    frame = pd.DataFrame(COUNTS.T, index=ids, columns=CELLS)
+    with caplog.at_level(logging.WARNING, logger="senox.io._read"):
+        adata = read(write_csv(tmp_path / "mixed.csv", frame))
+    assert adata.var_names.tolist() == GENES
+    assert adata.var["mapping"].tolist() == ["ensembl"] * 5 + ["approved"] * 3
+    (record,) = caplog.records
+    assert "mix 5 Ensembl IDs and 3 symbols" in record.getMessage()
+    assert "8 of 8 genes mapped" in record.getMessage()
+
+
+def test_one_kind_of_gene_identifier_draws_no_warning(tmp_path, caplog):
+    with caplog.at_level(logging.WARNING, logger="senox.io._read"):
+        read(write_csv_genes_in_rows(tmp_path))
+    assert caplog.records == []
+
+
 def test_outdated_symbol_and_unmapped_gene_are_kept(tmp_path):
     frame = pd.DataFrame(COUNTS[:, :3], index=CELLS, columns=["MLF1IP", "TP53", "MY_TRANSGENE"])
     adata = read(write_csv(tmp_path / "old.csv", frame))
@@ -478,6 +501,13 @@ def _case_no_gene_list(tmp_path):
     return path, {}
 
 
+def _case_mtx_square(tmp_path):
+    path = write_mtx_genes_in_rows(tmp_path)
+    write_lines(tmp_path / "genes.tsv", GENES[: len(CELLS)])
+    gzip_file(write_mtx(tmp_path / "counts.mtx", COUNTS[:, : len(CELLS)]))
+    return path, {}
+
+
 def _case_10x_missing_barcodes(tmp_path):
     folder = write_10x_v3(tmp_path)
     (folder / "barcodes.tsv.gz").unlink()
@@ -505,6 +535,70 @@ def _case_backed_not_h5ad(tmp_path):
     return write_csv_genes_in_rows(tmp_path), {"backed": True}
 
 
+def _case_all_zero(tmp_path):
+    frame = pd.DataFrame(np.zeros_like(COUNTS.T), index=GENES, columns=CELLS)
+    return write_csv(tmp_path / "zeros.csv", frame), {}
+
+
+def _case_all_zero_sparse(tmp_path):
+    path = write_mtx_genes_in_rows(tmp_path)
+    path.unlink()
+    lines = ["%%MatrixMarket matrix coordinate integer general", f"{len(GENES)} {len(CELLS)} 0"]
+    return gzip_file(write_lines(tmp_path / "counts.mtx", lines)), {}
+
+
+def _case_true_false_column(tmp_path):
+    frame = pd.DataFrame(COUNTS.T, index=GENES, columns=CELLS).astype(object)
+    frame["cell3"] = [True, False] * 4
+    return write_csv(tmp_path / "booleans.csv", frame), {}
+
+
+def _case_empty_gene_label(tmp_path):
+    lines = [",".join(["", *CELLS])] + [
+        ",".join([gene, *map(str, COUNTS[:, j])]) for j, gene in enumerate(["", *GENES[1:]])
+    ]
+    return write_lines(tmp_path / "no_label.csv", lines), {}
+
+
+def _mtx_with_header(tmp_path, header, body=()):
+    path = write_mtx_genes_in_rows(tmp_path)
+    path.unlink()
+    return write_lines(tmp_path / "odd.mtx", [header, *body]), {}
+
+
+def _case_mtx_complex(tmp_path):
+    header = "%%MatrixMarket matrix coordinate complex general"
+    return _mtx_with_header(tmp_path, header, [f"{len(GENES)} {len(CELLS)} 1", "1 1 2.0 1.0"])
+
+
+def _case_mtx_pattern(tmp_path):
+    header = "%%MatrixMarket matrix coordinate pattern general"
+    return _mtx_with_header(tmp_path, header, [f"{len(GENES)} {len(CELLS)} 1", "1 1"])
+
+
+def _case_mtx_symmetric(tmp_path):
+    """Non-square symmetric dense: scipy's reader corrupted memory (a segfault at exit)."""
+    header = "%%MatrixMarket matrix array real skew-symmetric"
+    return _mtx_with_header(tmp_path, header, [f"{len(GENES)} {len(CELLS)}", "1", "2"])
+
+
+def _case_mtx_empty_dense(tmp_path):
+    """An empty dense matrix: scipy's reader killed the process (SIGFPE)."""
+    header = "%%MatrixMarket matrix array real general"
+    return _mtx_with_header(tmp_path, header, ["0 0"])
+
+
+def _case_mtx_huge_dense(tmp_path):
+    """Declares 10^11 × 8 values: scipy's reader allocated them (MemoryError)."""
+    header = "%%MatrixMarket matrix array real general"
+    return _mtx_with_header(tmp_path, header, [f"100000000000 {len(GENES)}", "1"])
+
+
+def _case_mtx_too_many_entries(tmp_path):
+    header = "%%MatrixMarket matrix coordinate real general"
+    return _mtx_with_header(tmp_path, header, [f"{len(GENES)} {len(CELLS)} 10000000000"])
+
+
 @pytest.mark.parametrize(
     ("case", "fragment"),
     [
@@ -526,12 +620,27 @@ def _case_backed_not_h5ad(tmp_path):
         pytest.param(_case_text_value, "holds text", id="text-value"),
         pytest.param(_case_gene_list_length, "genes.tsv", id="gene-list-length"),
         pytest.param(_case_cell_list_length, "barcodes.tsv", id="cell-list-length"),
-        pytest.param(_case_no_gene_list, "pass genes=", id="no-gene-list"),
+        pytest.param(_case_no_gene_list, "pass genes= to senox.io.read", id="no-gene-list"),
+        pytest.param(_case_mtx_square, "pass --orientation genes_in_rows", id="mtx-square"),
         pytest.param(_case_10x_missing_barcodes, "missing barcodes.tsv", id="10x-missing-file"),
-        pytest.param(_case_10x_wrong_orientation, "drop orientation", id="10x-orientation"),
-        pytest.param(_case_orientation_unclear, "orientation=", id="orientation-unclear"),
-        pytest.param(_case_backed_needs_merge, "drop backed", id="backed-merge"),
+        pytest.param(
+            _case_10x_wrong_orientation, "leave --orientation (orientation=) at auto", id="10x-ori"
+        ),
+        pytest.param(_case_orientation_unclear, "pass --orientation", id="orientation-unclear"),
+        pytest.param(_case_backed_needs_merge, "drop --backed", id="backed-merge"),
         pytest.param(_case_backed_not_h5ad, "only for .h5ad", id="backed-not-h5ad"),
+        pytest.param(_case_all_zero, "no expression at all", id="all-zero"),
+        pytest.param(_case_all_zero_sparse, "no expression at all", id="all-zero-sparse"),
+        pytest.param(_case_true_false_column, "holds text ('True')", id="true-false"),
+        pytest.param(
+            _case_empty_gene_label, "empty or NA gene identifiers (1, the first", id="empty-label"
+        ),
+        pytest.param(_case_mtx_complex, "complex general", id="mtx-complex"),
+        pytest.param(_case_mtx_pattern, "pattern general", id="mtx-pattern"),
+        pytest.param(_case_mtx_symmetric, "skew-symmetric", id="mtx-symmetric"),
+        pytest.param(_case_mtx_empty_dense, "empty (0 rows × 0 columns)", id="mtx-empty-dense"),
+        pytest.param(_case_mtx_huge_dense, "has 100000000000 cells", id="mtx-huge-dense"),
+        pytest.param(_case_mtx_too_many_entries, "10000000000 entries", id="mtx-entries"),
     ],
 )
 def test_errors_are_one_line_naming_the_file(tmp_path, case, fragment):
@@ -543,6 +652,24 @@ def test_errors_are_one_line_naming_the_file(tmp_path, case, fragment):
     assert path.name in message
     assert fragment in message
     assert "\n" not in message
+    assert_real_options(message)
+
+
+#: The options of ``senox score`` that read the input, and the keywords of ``read``.
+CLI_OPTIONS = {"--orientation", "--species", "--gene-id", "--values", "--backed"}
+KEYWORDS = set(inspect.signature(read).parameters) - {"path"}
+
+
+def assert_real_options(message):
+    """Every option a message names exists: on the command line (--x) or in ``read`` (x=)."""
+    assert set(re.findall(r"--[a-z][a-z-]*", message)) <= CLI_OPTIONS, message
+    assert set(re.findall(r"\b([a-z_]+)=", message)) <= KEYWORDS, message
+
+
+def test_the_cli_has_the_options_messages_name():
+    score = typer.main.get_command(app).get_command(None, "score")  # type: ignore[attr-defined]
+    flags = {flag for param in score.params for flag in param.opts}
+    assert flags >= CLI_OPTIONS
 
 
 # --------------------------------------------------------------------------- real data

@@ -56,6 +56,8 @@ def test_read_program_table(tmp_path):
         pytest.param("onlyname\n", "line 1", id="too-few-fields"),
         pytest.param("a\td\tG1\na\td\tG2\n", "defined twice", id="duplicate"),
         pytest.param("\n\n", "no gene sets", id="empty"),
+        pytest.param("\tno name\tG1\n", "line 1: a GMT line is name", id="no-name"),
+        pytest.param("a\td\tG1\t-\n", "line 1: a gene is only a sign", id="sign-only"),
     ],
 )
 def test_bad_gmt_files(tmp_path, text, message):
@@ -68,3 +70,48 @@ def test_bad_gmt_files(tmp_path, text, message):
 def test_select_unknown_program_lists_the_catalogue():
     with pytest.raises(InputError, match="available: senescence"):
         programs.select(["senescense"])
+
+
+def test_gmt_byte_order_mark_is_not_part_of_the_name(tmp_path):
+    path = tmp_path / "bom.gmt"
+    path.write_text("\ufeffmine\td\tTP53\n", encoding="utf-8")
+    assert list(programs.read_gmt(path)) == ["mine"]
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        pytest.param("program\tgene\nredox\t\n", "line 2: the program or the gene is empty",
+                     id="empty-gene"),
+        pytest.param("program\tgene\tweight\nredox\tNQO1\t0\n", "line 2: weight '0' is not "
+                     "a non-zero number", id="zero-weight"),
+        pytest.param("program\tgene\tweight\nredox\tNQO1\tup\n", "weight 'up'", id="text"),
+        pytest.param("gene\nNQO1\n", "missing column(s) program", id="no-program-column"),
+    ],
+)  # fmt: skip
+def test_bad_program_tables(tmp_path, text, message):
+    path = tmp_path / "bad.tsv"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(InputError) as error:
+        programs.read_program_table(path)
+    assert message in str(error.value)
+    assert str(path) in str(error.value)
+
+
+@pytest.mark.parametrize(
+    ("name", "text"),
+    [
+        pytest.param("mine.gmt", "senescence\tmy own\tTP53\tCDKN1A\n", id="gmt"),
+        pytest.param("mine.tsv", "program\tgene\nsenescence\tTP53\n", id="table"),
+    ],
+)
+def test_a_user_program_may_not_take_a_built_in_name(tmp_path, name, text):
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    read = programs.read_gmt if name.endswith(".gmt") else programs.read_program_table
+    with pytest.raises(InputError) as error:
+        programs.select(None, extra=read(path))
+    assert str(error.value) == (
+        f"{path}: program 'senescence' has the name of a built-in program; rename it "
+        "(e.g. 'my_senescence') to score it beside the built-in one"
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import dataclasses
 import re
 from html.parser import HTMLParser
@@ -366,3 +367,34 @@ def test_states_keep_their_colour_everywhere() -> None:
     assert list(colours) == ["proliferating", "escape_like", "other", "novel"]
     assert colours["escape_like"] == figures.STATE_COLORS["escape_like"]
     assert colours["novel"] not in figures.STATE_COLORS.values()
+
+
+def test_user_names_reach_the_figures_literally() -> None:
+    r"""Names with mathtext (``$\foo$``) crashed the report; a leading ``_`` left the legend."""
+    context = make_context(n_obs=200, seed=5)
+    strategy = {"senolytic after chemo": r"chemo+$\foo$", "chemo alone": "_chemo alone"}
+
+    def renamed(frame: pd.DataFrame | None) -> pd.DataFrame:
+        assert frame is not None
+        return frame.assign(strategy=frame["strategy"].map(strategy))
+
+    assert context.scores is not None
+    assert context.program_coverage is not None
+    assert context.groups is not None
+    hostile = dataclasses.replace(
+        context,
+        trajectories=renamed(context.trajectories),
+        summary=renamed(context.summary),
+        strategies=renamed(context.strategies),
+        scores=context.scores.rename(columns={"senescence": r"$\frac{a$"}),
+        program_coverage=context.program_coverage.replace({"senescence": r"$\frac{a$"}),
+        groups=context.groups.map({"control": r"$\bar$", "treated": "t$x$"}),
+        group_label=r"$\group$",
+    )
+    page = parse(render_report(hostile))
+    assert len(page.figures) == N_FIGURES
+    curves = figures.relapse_free_curves(hostile.summary, 360.0)
+    assert curves is not None
+    svg = base64.b64decode(curves.split(",", 1)[1]).decode("utf-8")
+    assert r"chemo+$\foo$ (n=20" in svg
+    assert "_chemo alone (n=20" in svg

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import socket
+import time
+
 import anndata as ad
 import dask.array as da
 import numpy as np
 import pandas as pd
 import pytest
 from distributed import LocalCluster
+from scipy import sparse
 
+import senox._dask
 from senox._errors import InputError
 from senox.score import score_matrix, score_programs
 from tests.score.conftest import scored
@@ -49,14 +54,17 @@ def test_dask_arrays_score_like_in_memory(toy, signatures, method, reference, de
     np.testing.assert_allclose(scores.to_numpy(), reference.to_numpy(), atol=1e-12)
 
 
+#: A small cluster in this process.
+LOCAL_CLUSTER = {
+    "n_workers": 1,
+    "threads_per_worker": 1,
+    "processes": False,
+    "dashboard_address": None,
+}
+
+
 def test_a_distributed_scheduler_runs_the_same_scores(toy, signatures, reference, method):
-    options = {
-        "n_workers": 1,
-        "threads_per_worker": 1,
-        "processes": False,
-        "dashboard_address": None,
-    }
-    with LocalCluster(**options) as cluster:
+    with LocalCluster(**LOCAL_CLUSTER) as cluster:
         scores, _ = score_matrix(
             da.from_array(toy.X, chunks=(200, -1), asarray=False), toy.var_names,
             _programs(signatures), method=method, scheduler=cluster.scheduler_address,
@@ -64,6 +72,80 @@ def test_a_distributed_scheduler_runs_the_same_scores(toy, signatures, reference
         ran_on_cluster = set(cluster.scheduler.task_prefixes)
     np.testing.assert_allclose(scores.to_numpy(), reference.to_numpy(), atol=1e-12)
     assert "block_partial" in ran_on_cluster
+
+
+def test_a_scheduler_also_runs_data_in_memory(toy, signatures, reference, method):
+    """Before, a scheduler was ignored unless X was a Dask array (so always from the CLI)."""
+    with LocalCluster(**LOCAL_CLUSTER) as cluster:
+        scores, _ = score_matrix(
+            toy.X, toy.var_names, _programs(signatures), method=method,
+            scheduler=cluster.scheduler_address, chunk_size=256,
+        )  # fmt: skip
+        ran_on_cluster = set(cluster.scheduler.task_prefixes)
+    np.testing.assert_allclose(scores.to_numpy(), reference.to_numpy(), atol=1e-12)
+    assert "block_partial" in ran_on_cluster
+
+
+@pytest.mark.parametrize(
+    "address", ["not a url", "tcp://host:port", "localhost", "http://localhost:8786", "tcp://:1",
+                "tcp://localhost:99999", "inproc://nothing"],
+)  # fmt: skip
+def test_a_malformed_scheduler_address_is_refused(toy, signatures, address):
+    with pytest.raises(InputError) as error:
+        score_matrix(toy.X, toy.var_names, _programs(signatures), scheduler=address)
+    assert str(error.value) == (
+        f"--scheduler {address!r}: not a dask scheduler address; give tcp://HOST:PORT, "
+        "HOST:PORT, tls://HOST:PORT, ucx://HOST:PORT or inproc://IP/PID/N"
+    )
+
+
+def test_an_unknown_scheduler_host_is_refused(toy, signatures):
+    with pytest.raises(InputError, match=r"unknown host 'no-such-host.invalid'; check"):
+        score_matrix(
+            toy.X, toy.var_names, _programs(signatures), scheduler="no-such-host.invalid:8786"
+        )
+
+
+def test_a_scheduler_that_does_not_answer_is_refused_after_a_short_wait(
+    toy, signatures, monkeypatch
+):
+    monkeypatch.setattr(senox._dask, "CONNECT_TIMEOUT_S", 1)
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        address = f"tcp://127.0.0.1:{probe.getsockname()[1]}"
+    started = time.monotonic()
+    with pytest.raises(InputError) as error:
+        score_matrix(toy.X, toy.var_names, _programs(signatures), scheduler=address)
+    assert time.monotonic() - started < 10
+    assert str(error.value) == (
+        f"--scheduler '{address}': no dask scheduler answered within 1 s; start it, or check "
+        "the address and port"
+    )
+
+
+def test_a_scheduler_cannot_take_backed_data(toy, signatures, tmp_path):
+    path = tmp_path / "toy.h5ad"
+    toy.write_h5ad(path)
+    backed = ad.read_h5ad(path, backed="r")
+    with LocalCluster(**LOCAL_CLUSTER) as cluster, pytest.raises(InputError, match="drop --backed"):
+        score_programs(backed, signatures, scheduler=cluster.scheduler_address)
+    backed.file.close()
+
+
+@pytest.mark.parametrize(
+    "kind",
+    ["sparse", "sparse-no-entries", "dense", "dask"],
+)
+def test_an_all_zero_matrix_is_refused(toy, signatures, method, kind):
+    zeros = sparse.csr_matrix(toy.X.shape, dtype=np.float32)
+    matrix = {
+        "sparse": sparse.csr_matrix((np.zeros(3), ([0, 1, 2], [0, 1, 2])), shape=toy.X.shape),
+        "sparse-no-entries": zeros,
+        "dense": zeros.toarray(),
+        "dask": da.from_array(zeros, chunks=(128, -1), asarray=False),
+    }[kind]
+    with pytest.raises(InputError, match=r"no expression at all \(every value is 0\)"):
+        score_matrix(matrix, toy.var_names, _programs(signatures), method=method)
 
 
 def _programs(signatures):

@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from senox import io, programs
+from senox._dask import check_address
 from senox._errors import InputError
 from senox.cli._inputs import (
     ForceOpt,
@@ -80,6 +81,8 @@ def score_command(
     from senox.score import score_programs  # loads the compiled kernels: only when scoring
 
     check_outputs([out, h5ad], force=force, inputs=[input_path, gmt])
+    if scheduler is not None:
+        check_address(scheduler)
     if backed and h5ad is not None:
         msg = "--h5ad cannot be combined with --backed; drop one of them"
         raise InputError(msg)

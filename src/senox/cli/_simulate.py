@@ -8,6 +8,7 @@ from typing import Annotated
 import pandas as pd
 import typer
 
+from senox._dask import check_address
 from senox.cli._inputs import ForceOpt
 from senox.cli._output import Format, emit, print_table
 from senox.io import check_outputs, output_folder
@@ -121,6 +122,8 @@ def simulate_command(
     strategies = load_strategies(strategy or builtin_strategies())
     inputs = [model, *(strategy or [])]
     check_outputs([out], kind="folder", force=force, inputs=inputs)
+    if scheduler is not None:
+        check_address(scheduler)
     result = simulate_strategies(
         strategies,
         model=spec,

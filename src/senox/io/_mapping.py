@@ -17,6 +17,8 @@ from senox.io._genes import hgnc_table, mouse_ortholog_table
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
+    from numpy.typing import NDArray
+
 Species = Literal["human", "mouse"]
 GeneId = Literal["symbol", "ensembl"]
 
@@ -165,12 +167,16 @@ def map_to_human(
     Parameters
     ----------
     ids
-        Gene identifiers, all of one kind and species. Surrounding white space is ignored, and
-        so is an Ensembl version suffix (``ENSG00000147889.18``).
+        Gene identifiers of one species. Surrounding white space is ignored, and so is an
+        Ensembl version suffix (``ENSG00000147889.18``).
     species
-        ``"auto"`` guesses it with :func:`guess_species`.
+        ``"auto"`` guesses it with :func:`guess_species` (for each kind of identifier on its
+        own when they are mixed).
     gene_id
-        ``"auto"`` guesses it with :func:`guess_gene_id`.
+        ``"auto"`` maps what looks like an Ensembl gene ID as one and everything else as a
+        symbol, so a list that mixes the two kinds is mapped whole (see
+        :func:`count_gene_id_kinds`); ``"symbol"`` or ``"ensembl"`` maps every identifier as
+        that kind.
 
     Returns
     -------
@@ -195,26 +201,51 @@ def map_to_human(
     0      Cdkn2a       CDKN2A  ortholog
     1       Cxcl1        CXCL1  ortholog
     2     Gm12345               unmapped
+    >>> map_to_human(["TP53", "ENSG00000147889.18"])["human_symbol"].tolist()
+    ['TP53', 'CDKN2A']
     """
     series = _as_series(ids)
-    if gene_id == "auto":
-        gene_id = guess_gene_id(ids)
-    if species == "auto":
-        species = guess_species(ids, gene_id=gene_id)
-    if gene_id == "ensembl":
-        series = series.str.replace(_SUFFIXED_ENSEMBL, r"\1", regex=True)
-    if species == "human" and gene_id == "symbol":
-        mapped = _map_human_symbols(series)
-    elif species == "human":
-        mapped = _map_by(series, _human_ensembl_lookup(), ENSEMBL)
-    elif gene_id == "symbol":
-        mapped = _map_by(series, _mouse_lookup("mouse_symbol"), ORTHOLOG)
-    else:
-        mapped = _map_by(series, _mouse_lookup("mouse_ensembl_gene_id"), ORTHOLOG)
-    return pd.DataFrame(
-        {
-            ORIGINAL_ID: list(ids),
-            HUMAN_SYMBOL: mapped[HUMAN_SYMBOL].to_numpy(),
-            HOW: mapped[HOW].to_numpy(),
-        }
+    is_ensembl = (
+        series.str.match(ENSEMBL_PATTERN).to_numpy(dtype=bool)
+        if gene_id == "auto"
+        else np.full(len(series), gene_id == "ensembl")
     )
+    symbols = np.full(len(series), "", dtype=object)
+    hows = np.full(len(series), UNMAPPED, dtype=object)
+    kinds: tuple[tuple[GeneId, NDArray[np.bool_]], ...] = (
+        ("ensembl", is_ensembl),
+        ("symbol", ~is_ensembl),
+    )
+    for kind, rows in kinds:
+        if rows.any():
+            mapped = _map_kind(series[rows], kind=kind, species=species)
+            symbols[rows] = mapped[HUMAN_SYMBOL].to_numpy()
+            hows[rows] = mapped[HOW].to_numpy()
+    return pd.DataFrame({ORIGINAL_ID: list(ids), HUMAN_SYMBOL: symbols, HOW: hows})
+
+
+def count_gene_id_kinds(ids: Sequence[str]) -> tuple[int, int]:
+    """(Ensembl gene IDs, other identifiers) among ``ids``: both non-zero means a mixed list.
+
+    >>> count_gene_id_kinds(["TP53", "ENSG00000147889.18", "MKI67"])
+    (1, 2)
+    """
+    n_ensembl = int(_as_series(ids).str.match(ENSEMBL_PATTERN).sum())
+    return n_ensembl, len(ids) - n_ensembl
+
+
+def _map_kind(
+    series: pd.Series[str], *, kind: GeneId, species: Literal["auto", "human", "mouse"]
+) -> pd.DataFrame:
+    """Map identifiers that are all of one kind; columns ``human_symbol`` and ``how``."""
+    organism = guess_species(series.tolist(), gene_id=kind) if species == "auto" else species
+    if kind == "ensembl":
+        series = series.str.replace(_SUFFIXED_ENSEMBL, r"\1", regex=True)
+    if organism == "human" and kind == "symbol":
+        return _map_human_symbols(series)
+    if organism == "human":
+        return _map_by(series, _human_ensembl_lookup(), ENSEMBL)
+    key: Literal["mouse_symbol", "mouse_ensembl_gene_id"] = (
+        "mouse_symbol" if kind == "symbol" else "mouse_ensembl_gene_id"
+    )
+    return _map_by(series, _mouse_lookup(key), ORTHOLOG)

@@ -3,6 +3,9 @@
 Each format reader returns a :class:`_Parsed` (observations × genes plus labels); ``read`` then
 checks it, maps the genes to human symbols, merges genes that land on one symbol and
 log-normalises the values.
+
+Error messages name an option as the command line spells it, then in brackets as ``read`` takes
+it (``--values log (values='log')``); ``genes=`` and ``cells=`` exist in Python only.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from senox.io._mapping import (
     HUMAN_SYMBOL,
     ORIGINAL_ID,
     UNMAPPED,
+    count_gene_id_kinds,
     guess_gene_id,
     guess_species,
     map_to_human,
@@ -125,7 +129,10 @@ def _fixed_orientation(
     path: Path, requested: Orientation, fixed: Literal["genes_in_rows", "genes_in_columns"]
 ) -> None:
     if requested not in ("auto", fixed):
-        msg = f"{path}: this format always has {fixed.replace('_', ' ')}; drop orientation="
+        msg = (
+            f"{path}: this format always has {fixed.replace('_', ' ')}; "
+            "leave --orientation (orientation=) at auto"
+        )
         raise InputError(msg)
 
 
@@ -203,7 +210,8 @@ def _10x_h5_layout(path: Path, h5: Any) -> tuple[Any, Any, Any, Any]:
 def _check_length(path: Path, what: str, found: int, expected: int) -> None:
     if found != expected:
         msg = (
-            f"{path}: {found} {what} listed but the matrix has {expected}; the file is inconsistent"
+            f"{path}: {found} {what} listed but the matrix has {expected}; the file is "
+            "inconsistent: export it again"
         )
         raise InputError(msg)
 
@@ -239,19 +247,21 @@ def _read_mtx(
 ) -> _Parsed:
     genes = genes or _beside(path, _GENE_LISTS, "gene list", "genes")
     cells = cells or _beside(path, _CELL_LISTS, "cell list", "cells")
-    with _reading(path, "a Matrix Market file"):
-        raw = scipy.io.mmread(path)
     gene_table = _read_list(genes, "gene list", metadata=False)
     cell_table = _read_list(cells, "cell list", metadata=True)
-    genes_in_rows = _mtx_gene_axis(raw.shape, len(gene_table), orientation, path, genes) == 0
-    matrix = raw.T if genes_in_rows else raw
-    matrix = sparse.csr_matrix(matrix) if sparse.issparse(matrix) else np.asarray(matrix)
-    if matrix.shape[0] != len(cell_table):
+    shape = _mtx_shape(path)
+    genes_in_rows = _mtx_gene_axis(shape, len(gene_table), orientation, path, genes) == 0
+    n_cells = shape[1] if genes_in_rows else shape[0]
+    if n_cells != len(cell_table):
         msg = (
-            f"{path}: the matrix has {matrix.shape[0]} cells but {cells} lists "
-            f"{len(cell_table)}; pass the matching cell list with cells="
+            f"{path}: the matrix has {n_cells} cells but {cells} lists {len(cell_table)}; "
+            f"replace {cells.name} with the cell list that belongs to the matrix"
         )
         raise InputError(msg)
+    with _reading(path, "a Matrix Market file"):
+        raw = scipy.io.mmread(path)
+    matrix = raw.T if genes_in_rows else raw
+    matrix = sparse.csr_matrix(matrix) if sparse.issparse(matrix) else np.asarray(matrix)
     matrix, gene_table = _keep_gene_expression(matrix, gene_table)
     obs = cell_table.set_index(cell_table.columns[0])
     obs.index.name = None
@@ -266,9 +276,36 @@ def _beside(path: Path, names: Sequence[str], what: str, option: str) -> Path:
     found = _find(path.parent, names)
     if found is None:
         listed = ", ".join(f"{name}[.gz]" for name in names)
-        msg = f"{path}: no {what} beside it (looked for {listed}); pass {option}=PATH"
+        msg = (
+            f"{path}: no {what} beside it (looked for {listed}); put it there under one of "
+            f"those names, or pass {option}= to senox.io.read"
+        )
         raise InputError(msg)
     return found
+
+
+def _mtx_shape(path: Path) -> tuple[int, int]:
+    """(rows, columns) from a Matrix Market header, refusing what its reader cannot take.
+
+    The header is checked before the values are read: scipy's reader crashes the process on
+    an empty or non-square symmetric dense matrix, and allocates whatever the header declares.
+    """
+    with _reading(path, "a Matrix Market file"):
+        n_rows, n_columns, n_entries, _, field, symmetry = scipy.io.mminfo(path)
+    if field in ("complex", "pattern") or symmetry != "general":
+        msg = (
+            f"{path}: a {field} {symmetry} Matrix Market matrix; senox reads integer or real "
+            "'general' ones (counts or expression values): export the matrix as such"
+        )
+        raise InputError(msg)
+    _check_not_empty(path, n_rows, n_columns, axes=("rows", "columns"))
+    if n_entries > n_rows * n_columns:
+        msg = (
+            f"{path}: the header declares {n_entries} entries in {n_rows} rows × {n_columns} "
+            "columns; check that the right file was given and that it is complete"
+        )
+        raise InputError(msg)
+    return int(n_rows), int(n_columns)
 
 
 def _read_list(path: Path, what: str, *, metadata: bool) -> pd.DataFrame:
@@ -304,11 +341,18 @@ def _mtx_gene_axis(
         matches = [axis for axis in (0, 1) if shape[axis] == n_genes]
         if len(matches) == 1:
             return matches[0]
-    msg = (
-        f"{path}: the matrix ({shape[0]} rows × {shape[1]} columns) does not match the "
-        f"{n_genes} genes listed in {genes}; give the gene list that belongs to it (genes=)"
-        + (" or orientation=" if orientation == "auto" else "")
-    )
+    if shape[0] == shape[1] == n_genes:
+        msg = (
+            f"{path}: the matrix is square ({n_genes} × {n_genes}), so its rows or its columns "
+            "may be the genes; pass --orientation genes_in_rows or genes_in_columns "
+            "(orientation=)"
+        )
+    else:
+        msg = (
+            f"{path}: the matrix ({shape[0]} rows × {shape[1]} columns) does not match the "
+            f"{n_genes} genes listed in {genes}; replace {genes.name} with the gene list that "
+            "belongs to the matrix"
+        )
     raise InputError(msg)
 
 
@@ -361,7 +405,7 @@ def _read_table(path: Path, orientation: Orientation) -> _Parsed:
     columns = _column_labels(path, header, frame.shape[1])
     _check_numeric(path, frame, columns)
     values = frame.to_numpy(dtype=np.float64)
-    rows = pd.Index(frame.index.astype(str), dtype=object)
+    rows = pd.Index(frame.index.fillna("").astype(str), dtype=object)
     genes_in_rows = _table_genes_in_rows(path, rows, columns, orientation)
     if genes_in_rows:
         return _Parsed(values.T, pd.DataFrame(index=columns), (rows,), "genes_in_rows")
@@ -382,16 +426,19 @@ def _column_labels(path: Path, header: list[str], n_columns: int) -> pd.Index[st
 
 
 def _check_numeric(path: Path, frame: pd.DataFrame, columns: pd.Index[str]) -> None:
-    numeric = [pd.api.types.is_numeric_dtype(dtype) for dtype in frame.dtypes]
+    numeric = [
+        pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype)
+        for dtype in frame.dtypes
+    ]
     if all(numeric):
         return
     bad = int(np.flatnonzero(~np.asarray(numeric))[0])
     values = frame.iloc[:, bad]
     text = values[pd.to_numeric(values, errors="coerce").isna() & values.notna()]
-    example = f" ({text.iloc[0]!r})" if len(text) else ""
+    example = text.iloc[0] if len(text) else values.iloc[0]  # a True/False column: any value
     msg = (
-        f"{path}: column {columns[bad]!r} holds text{example}, not numbers; the first "
-        "column must hold the row labels and every other column numbers"
+        f"{path}: column {columns[bad]!r} holds text ({str(example)!r}), not numbers; the "
+        "first column must hold the row labels and every other column numbers"
     )
     raise InputError(msg)
 
@@ -407,7 +454,7 @@ def _table_genes_in_rows(
         msg = (
             f"{path}: cannot tell whether genes are the rows (e.g. {_examples(rows)}) or the "
             f"columns (e.g. {_examples(columns)}): {in_rows} known gene identifiers in each; "
-            "pass orientation='genes_in_rows' or 'genes_in_columns'"
+            "pass --orientation genes_in_rows or genes_in_columns (orientation=)"
         )
         raise InputError(msg)
     return in_rows > in_columns
@@ -416,16 +463,26 @@ def _table_genes_in_rows(
 # --------------------------------------------------------------------------- checks
 
 
-def _check_not_empty(path: Path, n_obs: int, n_genes: int) -> None:
+def _check_not_empty(
+    path: Path, n_obs: int, n_genes: int, axes: tuple[str, str] = ("observations", "genes")
+) -> None:
     if n_obs == 0 or n_genes == 0:
         msg = (
-            f"{path}: the matrix is empty ({n_obs} observations × {n_genes} genes); "
+            f"{path}: the matrix is empty ({n_obs} {axes[0]} × {n_genes} {axes[1]}); "
             "check that the right file was given"
         )
         raise InputError(msg)
 
 
-def _check_unique(path: Path, labels: pd.Index[str], what: str) -> None:
+def _check_labels(path: Path, labels: pd.Index[str], what: str) -> None:
+    """Refuse empty (or NA) and duplicate identifiers."""
+    empty = np.flatnonzero(labels.astype(str).str.strip() == "")
+    if len(empty):
+        msg = (
+            f"{path}: empty or NA {what} identifiers ({len(empty)}, the first is {what} number "
+            f"{empty[0] + 1}); give every {what} a name"
+        )
+        raise InputError(msg)
     duplicated = labels[labels.duplicated()].unique()
     if len(duplicated):
         msg = (
@@ -457,6 +514,12 @@ def _where(parsed: _Parsed, flat: int) -> str:
 def _decide_values(path: Path, parsed: _Parsed, values: Values) -> str:
     """Check the stored values and say whether they are counts, linear or log."""
     stored = _stored(parsed.matrix)
+    if stored.dtype.kind not in "iuf":
+        msg = (
+            f"{path}: the values are of type {stored.dtype}, not real numbers; senox needs "
+            "counts or expression values"
+        )
+        raise InputError(msg)
     bad = np.flatnonzero(~np.isfinite(stored))
     if len(bad):
         msg = (
@@ -469,8 +532,14 @@ def _decide_values(path: Path, parsed: _Parsed, values: Values) -> str:
         msg = (
             f"{path}: negative values ({len(negative)}, the first at "
             f"{_where(parsed, negative[0])}); "
-            "senox needs counts or non-negative normalised values, or pass values='log' "
-            "for log-scale values that may be negative"
+            "senox needs counts or non-negative normalised values; for log-scale values that "
+            "may be negative pass --values log (values='log')"
+        )
+        raise InputError(msg)
+    if not stored.any():
+        msg = (
+            f"{path}: no expression at all (every value is 0); the file is empty of counts: "
+            "check that it is the right file and was exported completely"
         )
         raise InputError(msg)
     if values != "auto":
@@ -491,16 +560,28 @@ class _GeneMap:
 
 
 def _map_genes(
+    path: Path,
     candidates: Sequence[pd.Index[str]],
     *,
     species: Literal["auto", "human", "mouse"],
     gene_id: Literal["auto", "symbol", "ensembl"],
 ) -> _GeneMap:
-    """Map each candidate identifier column; keep the one that maps most (the first on ties)."""
-    return max(
+    """Map each candidate identifier column; keep the one that maps most (the first on ties).
+
+    Warns when ``gene_id="auto"`` and the kept column mixes Ensembl IDs and symbols.
+    """
+    found = max(
         (_map_one(list(ids), species=species, gene_id=gene_id) for ids in candidates),
         key=lambda found: _n_mapped(found.mapping),
     )
+    n_ensembl, n_symbols = count_gene_id_kinds(found.mapping[ORIGINAL_ID].astype(str).tolist())
+    if gene_id == "auto" and n_ensembl and n_symbols:
+        logger.warning(
+            "%s: the gene identifiers mix %d Ensembl IDs and %d symbols; each is mapped as "
+            "what it is (%d of %d genes mapped to human symbols)",
+            path, n_ensembl, n_symbols, _n_mapped(found.mapping), len(found.mapping),
+        )  # fmt: skip
+    return found
 
 
 def _map_one(
@@ -511,7 +592,7 @@ def _map_one(
 ) -> _GeneMap:
     kind = guess_gene_id(ids) if gene_id == "auto" else gene_id
     organism = guess_species(ids, gene_id=kind) if species == "auto" else species
-    return _GeneMap(map_to_human(ids, species=organism, gene_id=kind), organism, kind)
+    return _GeneMap(map_to_human(ids, species=species, gene_id=gene_id), organism, kind)
 
 
 def _n_mapped(mapping: pd.DataFrame) -> int:
@@ -616,7 +697,9 @@ def read(
     species, gene_id
         The kind of gene identifier; ``"auto"`` guesses it (see
         :func:`senox.io.map_to_human`). For 10x inputs, the ID and the name columns are both
-        tried and the one that maps more genes is kept.
+        tried and the one that maps more genes is kept. With ``gene_id="auto"``, identifiers
+        that mix Ensembl IDs and symbols are each mapped as what they are, with a warning
+        that counts each kind.
     values
         What the values are. ``"auto"``: if every stored value is a non-negative integer,
         ``"counts"``; else if the maximum exceeds 50, ``"linear"`` (already normalised, e.g.
@@ -653,22 +736,24 @@ def read(
     Raises
     ------
     ~senox._errors.InputError
-        For a missing, unknown, corrupt, empty or inconsistent input; duplicate identifiers;
-        negative or non-finite values. The message is one line naming the file and the fix.
+        For a missing, unknown, corrupt, empty or inconsistent input; empty or duplicate
+        identifiers; negative, non-finite or non-real values; values that are all zero; a
+        complex, pattern or symmetric Matrix Market matrix. The message is one line naming
+        the file and the fix.
     """
     path = Path(path)
     fmt = _detect_format(path)
     if backed:
         if fmt != "h5ad":
-            msg = f"{path}: backed=True works only for .h5ad files; drop backed"
+            msg = f"{path}: --backed (backed=True) works only for .h5ad files; drop it"
             raise InputError(msg)
         return _read_backed(path, orientation=orientation, species=species, gene_id=gene_id)
     parsed = _parse(path, fmt, orientation, genes, cells)
     _check_not_empty(path, *parsed.matrix.shape)
-    _check_unique(path, pd.Index(parsed.obs.index), "observation")
-    _check_unique(path, parsed.gene_ids[0], "gene")
+    _check_labels(path, pd.Index(parsed.obs.index), "observation")
+    _check_labels(path, parsed.gene_ids[0], "gene")
     kind = _decide_values(path, parsed, values)
-    found = _map_genes(parsed.gene_ids, species=species, gene_id=gene_id)
+    found = _map_genes(path, parsed.gene_ids, species=species, gene_id=gene_id)
     merged, var = _merge_genes(
         parsed.matrix, found.mapping, how="sum" if kind == "counts" else "mean"
     )
@@ -698,7 +783,7 @@ def _parse(
             cells=Path(cells) if cells else None,
         )
     if genes is not None or cells is not None:
-        msg = f"{path}: genes= and cells= apply only to .mtx files; drop them"
+        msg = f"{path}: genes= and cells= of senox.io.read apply only to .mtx files; drop them"
         raise InputError(msg)
     readers = {
         "h5ad": _read_h5ad,
@@ -753,9 +838,9 @@ def _read_backed(
         adata = ad.read_h5ad(path, backed="r")
     try:
         _check_not_empty(path, adata.n_obs, adata.n_vars)
-        _check_unique(path, adata.obs_names, "observation")
-        _check_unique(path, adata.var_names, "gene")
-        found = _map_genes((adata.var_names,), species=species, gene_id=gene_id)
+        _check_labels(path, adata.obs_names, "observation")
+        _check_labels(path, adata.var_names, "gene")
+        found = _map_genes(path, (adata.var_names,), species=species, gene_id=gene_id)
         names = _var_names(found.mapping)
         _check_one_to_one(path, names)
         adata.var_names = pd.Index(names, dtype=object)
@@ -773,6 +858,7 @@ def _check_one_to_one(path: Path, names: pd.Series[str]) -> None:
     if len(shared):
         msg = (
             f"{path}: several genes map to the same human symbol (e.g. {_examples(shared)}), "
-            "which a backed file cannot merge; convert it to human symbols first, or drop backed"
+            "which backed reading cannot merge; convert them to human symbols first, or drop "
+            "--backed (backed=True)"
         )
         raise InputError(msg)

@@ -91,7 +91,18 @@ def describe() -> pd.DataFrame:
 def select(
     names: Iterable[str] | None = None, extra: Mapping[str, Program] | None = None
 ) -> dict[str, Program]:
-    """Built-in programs by name (all when ``names`` is None), plus user programs ``extra``."""
+    """Built-in programs by name (all when ``names`` is None), plus user programs ``extra``.
+
+    A user program may not take a built-in program's name: it would replace it unseen.
+    """
+    for name, program in (extra or {}).items():
+        if name in catalogue():
+            where = program.source_files or "your programs"
+            msg = (
+                f"{where}: program '{name}' has the name of a built-in program; rename it "
+                f"(e.g. 'my_{name}') to score it beside the built-in one"
+            )
+            raise InputError(msg)
     available = {**catalogue(), **(extra or {})}
     if names is None:
         return available
@@ -110,7 +121,7 @@ def read_gmt(path: Path) -> dict[str, Program]:
     """
     path = Path(path)
     try:
-        lines = path.read_text(encoding="utf-8").splitlines()
+        lines = path.read_text(encoding="utf-8-sig").splitlines()
     except (OSError, UnicodeDecodeError) as exc:
         msg = f"{path}: cannot read the GMT file ({exc.__class__.__name__}); give a UTF-8 text file"
         raise InputError(msg) from None
@@ -119,11 +130,14 @@ def read_gmt(path: Path) -> dict[str, Program]:
         if not line.strip():
             continue
         fields = [f.strip() for f in line.split("\t")]
-        if len(fields) < 3 or not any(fields[2:]):
+        if len(fields) < 3 or not fields[0] or not any(fields[2:]):
             msg = f"{path} line {number}: a GMT line is name, description, genes... (tab-separated)"
             raise InputError(msg)
         up = tuple(g.rstrip("+") for g in fields[2:] if g and not g.endswith("-"))
         down = tuple(g[:-1] for g in fields[2:] if g.endswith("-"))
+        if "" in up + down:
+            msg = f"{path} line {number}: a gene is only a sign (+ or -); write its name first"
+            raise InputError(msg)
         if fields[0] in programs:
             msg = f"{path} line {number}: program '{fields[0]}' is defined twice; rename one"
             raise InputError(msg)
@@ -151,11 +165,22 @@ def read_program_table(path: Path) -> dict[str, Program]:
         raise InputError(msg)
     if "weight" not in table.columns:
         table["weight"] = "1"
-    bad = pd.to_numeric(table["weight"], errors="coerce").isna()
+    table["program"], table["gene"] = table["program"].str.strip(), table["gene"].str.strip()
+    empty = (table["program"] == "") | (table["gene"] == "")
+    if empty.any():
+        line = int(empty.to_numpy().nonzero()[0][0]) + 2
+        msg = f"{path} line {line}: the program or the gene is empty; fill it in or drop the line"
+        raise InputError(msg)
+    weights = pd.to_numeric(table["weight"], errors="coerce")
+    bad = weights.isna() | (weights == 0)
     if bad.any():
         line = int(bad.to_numpy().nonzero()[0][0]) + 2
-        msg = f"{path} line {line}: weight '{table['weight'][bad].iloc[0]}' is not a number"
+        msg = (
+            f"{path} line {line}: weight '{table['weight'][bad].iloc[0]}' is not a non-zero "
+            "number; give a positive weight (gene goes up) or a negative one (goes down)"
+        )
         raise InputError(msg)
+    table["weight"] = weights
     return {
         str(name): _from_rows(str(name), rows, {"source_files": str(path)})
         for name, rows in table.groupby("program", sort=False)

@@ -54,7 +54,12 @@ DPI = 100
 #: Figure width in inches (about 900 px at ``DPI``).
 WIDTH = 9.0
 
+#: Every figure is drawn under these settings. Text is shown literally: no mathtext (a user's
+#: ``$\foo$`` would not parse) and no LaTeX, whatever the user's matplotlibrc says. (Legends
+#: get their handles explicitly, so a name starting with ``_`` is not dropped from them.)
 _RC: dict[RcKeyType, Any] = {
+    "text.parse_math": False,
+    "text.usetex": False,
     "font.family": "DejaVu Sans",
     "font.size": 9,
     "axes.titlesize": 10,
@@ -506,6 +511,7 @@ def trajectory_panels(
     with mpl.rc_context(_RC):
         fig = _new(2.7 * nrows + 0.6)
         axes = fig.subplots(nrows, ncols, squeeze=False).ravel()
+        lines: dict[str, Line2D] = {}
         for ax, variable in zip(axes, variables, strict=False):
             lowest, highest = np.inf, -np.inf
             for name in names:
@@ -516,7 +522,7 @@ def trajectory_panels(
                     grouped.quantile(q).to_numpy(dtype=float) for q in (0.25, 0.5, 0.75)
                 )
                 ax.fill_between(time, q25, q75, color=colors[name], alpha=0.22, lw=0)
-                ax.plot(time, q50, color=colors[name], lw=1.6, label=name)
+                (lines[name],) = ax.plot(time, q50, color=colors[name], lw=1.6)
                 finite = np.concatenate([q25, q75])
                 finite = finite[np.isfinite(finite)]
                 if len(finite):
@@ -528,9 +534,12 @@ def trajectory_panels(
             ax.set_xlabel("Time (days)")
         for ax in axes[len(variables) :]:
             ax.set_visible(False)
-        handles, labels = axes[0].get_legend_handles_labels()
         fig.legend(
-            handles, labels, loc="outside lower center", ncols=min(4, len(names)), title="Strategy"
+            list(lines.values()),
+            list(lines),
+            loc="outside lower center",
+            ncols=min(4, len(names)),
+            title="Strategy",
         )
         return _encode(fig)
 
@@ -586,16 +595,17 @@ def relapse_free_curves(
     with mpl.rc_context(_RC):
         fig = _new(3.6, 7.5)
         ax = fig.subplots()
+        handles, labels = [], []
         for name in names:
             times = times_all[strategy == name].to_numpy()
             steps, fraction, censored = kaplan_meier(times, horizon)
-            label = f"{name} (n={len(times)}, {censored} relapse-free)"
-            ax.step(steps, fraction, where="post", color=colors[name], lw=1.8, label=label)
+            labels.append(f"{name} (n={len(times)}, {censored} relapse-free)")
+            handles += ax.step(steps, fraction, where="post", color=colors[name], lw=1.8)
             if censored:
                 ax.plot([horizon], [fraction[-1]], marker="|", ms=10, color=colors[name])
         ax.set_xlim(0, horizon * 1.02)
         ax.set_ylim(-0.02, 1.05)
         ax.set_xlabel("Time (days)")
         ax.set_ylabel("Relapse-free fraction of virtual patients")
-        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), title="Strategy")
+        ax.legend(handles, labels, loc="upper left", bbox_to_anchor=(1.01, 1.0), title="Strategy")
         return _encode(fig, "svg")

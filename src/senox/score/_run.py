@@ -19,11 +19,13 @@ from senox.score._layout import coverage, resolve
 from senox.score._methods import MeanMethod, RankMethod
 from senox.score._source import (
     as_csr_block,
+    as_dask_rows,
     block_column_sums,
     column_sums,
     is_dask,
     iter_blocks,
     refuse_bad_values,
+    refuse_no_expression,
 )
 
 if TYPE_CHECKING:
@@ -75,13 +77,18 @@ def _run_dask(
     method: RankMethod | MeanMethod,
     make_layout: Callable[[NDArray[np.float64] | None], Layout],
     scheduler: str | None,
+    chunk_size: int,
 ) -> tuple[NDArray[np.float64], Layout]:
-    """Score a Dask array block by block, on the local scheduler or a ``dask.distributed`` one."""
+    """Score block by block on the local Dask scheduler or a ``dask.distributed`` one.
+
+    A matrix that is not a Dask array (only with a scheduler) is sent in ``chunk_size`` rows.
+    """
     import dask
 
-    blocks = matrix.rechunk({1: -1}).to_delayed().ravel()
     client = client_for(scheduler)
     with client if client is not None else nullcontext():
+        rows = matrix if is_dask(matrix) else as_dask_rows(matrix, chunk_size)
+        blocks = rows.rechunk({1: -1}).to_delayed().ravel()
         compute, delayed = dask.compute, dask.delayed
         gene_means = None
         if method.needs_gene_means:
@@ -90,8 +97,9 @@ def _run_dask(
             gene_means = np.sum([s for s, _ in sums], axis=0) / matrix.shape[0]
         layout = make_layout(gene_means)
         parts = compute(*[delayed(_block_partial)(method, b, layout) for b in blocks])
-    refuse_bad_values(sum(bad for _, bad in parts))
-    return np.vstack([part for part, _ in parts]), layout
+    refuse_bad_values(sum(bad for _, bad, _ in parts))
+    refuse_no_expression(has_values=any(has for _, _, has in parts))
+    return np.vstack([part for part, _, _ in parts]), layout
 
 
 def _block_column_sums(block: Any) -> tuple[NDArray[np.float64], int]:
@@ -100,8 +108,10 @@ def _block_column_sums(block: Any) -> tuple[NDArray[np.float64], int]:
 
 def _block_partial(
     method: RankMethod | MeanMethod, block: Any, layout: Layout
-) -> tuple[NDArray[np.float64], int]:
-    return method.run_chunk(as_csr_block(block), layout)
+) -> tuple[NDArray[np.float64], int, bool]:
+    """The method's partial result for a block, its bad values, and whether any is non-zero."""
+    rows = as_csr_block(block)
+    return (*method.run_chunk(rows, layout), rows.has_values)
 
 
 def score_matrix(
@@ -146,22 +156,24 @@ def score_matrix(
     def make_layout(gene_means: NDArray[np.float64] | None) -> Layout:
         return scorer.layout(resolved, names, len(var_index), gene_means)
 
-    if is_dask(matrix):
-        partial, layout = _run_dask(matrix, scorer, make_layout, scheduler)
+    if is_dask(matrix) or scheduler is not None:
+        partial, layout = _run_dask(matrix, scorer, make_layout, scheduler, chunk_size)
     else:
         gene_means = (
             column_sums(matrix, chunk_size) / matrix.shape[0] if scorer.needs_gene_means else None
         )
         layout = make_layout(gene_means)
-        parts, n_bad = [], 0
+        parts, n_bad, has_values = [], 0, False
         show = progress if progress is not None else matrix.shape[0] >= PROGRESS_FROM
         with progress_bar(matrix.shape[0], show=show, label=f"scoring ({scorer.name})") as advance:
             for _, block in iter_blocks(matrix, chunk_size):
                 part, bad = scorer.run_chunk(block, layout)
                 parts.append(part)
                 n_bad += bad
+                has_values = has_values or block.has_values
                 advance(block.n_rows)
         refuse_bad_values(n_bad)
+        refuse_no_expression(has_values=has_values)
         partial = np.vstack(parts)
     scores = pd.DataFrame(scorer.finish(partial, layout, len(names)), columns=names)
     table = coverage(programs, resolved)
@@ -219,7 +231,9 @@ def score_programs(
     chunk_size
         Observations per block: memory stays bounded by one block of rows.
     scheduler
-        Address of a ``dask.distributed`` scheduler to run a Dask ``X`` on (e.g. ``tcp://host:8786``).
+        Address of a ``dask.distributed`` scheduler to score on (e.g. ``tcp://host:8786``): a
+        Dask ``X`` block by block, an in-memory one in blocks of ``chunk_size`` rows. A malformed
+        or unknown address, one that does not answer within 5 s, or a backed ``X`` is refused.
     progress
         Show a progress bar (default: from 50,000 observations).
 

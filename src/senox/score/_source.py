@@ -36,6 +36,11 @@ class CSRBlock:
         """Rows in the block."""
         return int(self.indptr.shape[0] - 1)
 
+    @property
+    def has_values(self) -> bool:
+        """Whether any value of the block is non-zero."""
+        return bool(self.data[self.indptr[0] : self.indptr[-1]].any())
+
     def as_matrix(self, n_cols: int) -> sparse.csr_matrix:
         """The block as a SciPy CSR matrix of its own (its slice of the shared arrays)."""
         low, high = self.indptr[0], self.indptr[-1]
@@ -60,6 +65,30 @@ def refuse_bad_values(n_bad: int) -> None:
             "NaN?); score unscaled, finite expression values"
         )
         raise InputError(msg)
+
+
+def refuse_no_expression(*, has_values: bool) -> None:
+    """An all-zero matrix holds no expression to score: refuse it."""
+    if not has_values:
+        msg = (
+            "the expression matrix holds no expression at all (every value is 0); "
+            "check that the input file holds the counts or expression values"
+        )
+        raise InputError(msg)
+
+
+def as_dask_rows(matrix: Any, chunk_size: int) -> Any:
+    """An in-memory matrix as a Dask array of ``chunk_size`` rows, to score on a cluster."""
+    if not (sparse.issparse(matrix) or isinstance(matrix, np.ndarray)):
+        msg = (
+            "--scheduler: data read from disk in blocks (--backed) cannot be sent to a dask "
+            "cluster; read them into memory (drop --backed) or drop --scheduler"
+        )
+        raise InputError(msg)
+    import dask.array as da
+
+    rows = sparse.csr_matrix(matrix) if sparse.issparse(matrix) else matrix
+    return da.from_array(rows, chunks=(chunk_size, -1), asarray=False)
 
 
 def iter_blocks(matrix: Any, chunk_size: int) -> Iterator[tuple[int, CSRBlock]]:
