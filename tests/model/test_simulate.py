@@ -139,7 +139,7 @@ def test_cohort_on_a_dask_cluster_matches_the_local_run(monkeypatch: pytest.Monk
         "n_workers": 1,
         "threads_per_worker": 2,
         "processes": False,
-        "dashboard_address": None,
+        "dashboard_address": ":0",  # any free port: 8787 may be taken
     }
     with LocalCluster(**options) as cluster:
         remote = simulate_strategies(chemo, cohort=7, seed=2, scheduler=cluster.scheduler_address)

@@ -59,7 +59,7 @@ LOCAL_CLUSTER = {
     "n_workers": 1,
     "threads_per_worker": 1,
     "processes": False,
-    "dashboard_address": None,
+    "dashboard_address": ":0",  # any free port: 8787 may be taken
 }
 
 
