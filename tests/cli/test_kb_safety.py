@@ -112,7 +112,8 @@ def test_senox_run_names_a_damaged_user_db(tmp_path, user_db):
     result = runner.invoke(app, ["run", "--out", str(tmp_path / "report"), "--cohort", "0"])
     assert result.exit_code == 2
     assert "Traceback" not in result.output
-    assert result.stderr.strip().splitlines()[-1].startswith(f"error: user evidence base {user_db}")
+    (line,) = result.stderr.strip().splitlines()  # before any step: nothing read or scored
+    assert line.startswith(f"error: user evidence base {user_db}")
 
 
 @pytest.mark.parametrize("command", ["kb add", "kb show", "kb info", "kb search"])

@@ -20,6 +20,7 @@ from scipy.stats import spearmanr
 from senox import __version__
 from senox._errors import InputError
 from senox.io import check_outputs, output_folder, read
+from senox.kb import load_evidence
 from senox.model import (
     ACTIONS,
     agent_actions,
@@ -296,6 +297,7 @@ def run_pipeline(
         seed=options.seed,
         fix="lower --cohort or --days",
     )
+    load_evidence()  # a damaged user evidence base fails here, before the data are read
     steps = Steps(show=show)
     if options.input is None:
         options.reference = options.reference or BUNDLED["reference"]
