@@ -178,8 +178,7 @@ def test_xml_that_is_not_sbml(tmp_path: Path, command: str) -> None:
     binary = tmp_path / "binary.xml"
     binary.write_bytes(bytes(range(256)) * 4)
     assert refused("model", command, binary, *out) == (
-        f"error: {binary}: not an SBML file (byte 0x80 at offset 128 is not UTF-8 text); give "
-        "an SBML (XML) file"
+        f"error: {binary}: not UTF-8 text (byte 0x80 at offset 128); give an SBML (XML) file"
     )
     html = tmp_path / "page.xml"
     html.write_text("<html><body>hello</body></html>")

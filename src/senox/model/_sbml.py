@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from senox._errors import InputError
+from senox._text import read_utf8
 from senox.model._limits import check_table_size
 
 if TYPE_CHECKING:
@@ -82,17 +83,7 @@ def read_sbml(model: str | Path) -> tuple[Path, str]:
     """
     libsbml = _require("libsbml")
     path = _sbml_path(model)
-    try:
-        text = path.read_bytes().decode("utf-8")
-    except OSError as exc:
-        msg = f"{path}: cannot read the SBML file ({exc.strerror or exc})"
-        raise InputError(msg) from None
-    except UnicodeDecodeError as exc:
-        msg = (
-            f"{path}: not an SBML file (byte 0x{exc.object[exc.start]:02x} at offset "
-            f"{exc.start} is not UTF-8 text); give an SBML (XML) file"
-        )
-        raise InputError(msg) from None
+    text = read_utf8(path, "SBML", fix="give an SBML (XML) file")
     if _DECLARATIONS.search(text):
         msg = (
             f"{path}: holds a DOCTYPE or ENTITY declaration, which SBML never needs and whose "

@@ -48,6 +48,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
 from senox._errors import InputError
+from senox._text import read_utf8
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -387,20 +388,7 @@ def parse_model(data: dict[str, object], label: str = "model") -> ModelSpec:
 
 def read_toml(path: Path, what: str) -> dict[str, object]:
     """The contents of a TOML file; a missing, unreadable, non-UTF-8 or invalid one is refused."""
-    try:
-        text = path.read_bytes().decode("utf-8")
-    except FileNotFoundError:
-        msg = f"{path}: no such {what} file"
-        raise InputError(msg) from None
-    except OSError as exc:
-        msg = f"{path}: cannot read the {what} file ({exc.strerror or exc})"
-        raise InputError(msg) from None
-    except UnicodeDecodeError as exc:
-        msg = (
-            f"{path}: not UTF-8 text (byte 0x{exc.object[exc.start]:02x} at offset {exc.start}); "
-            f"save the {what} file as UTF-8"
-        )
-        raise InputError(msg) from None
+    text = read_utf8(path, what, fix=f"save the {what} file as UTF-8")
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
