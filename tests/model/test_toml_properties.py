@@ -17,6 +17,7 @@ from senox._errors import SenoxError
 from senox.model import load_strategy, read_model
 from senox.model._spec import parse_model
 from senox.model._strategy import parse_strategy
+from tests.model.test_spec import TOY as TOY_TEXT
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -102,32 +103,7 @@ def test_any_strategy_fields_are_parsed_or_refused(
     _succeeds_or_refuses_in_one_line(lambda: parse_strategy(data, "s.toml"))
 
 
-TOY = tomllib.loads(
-    """
-[model]
-name = "toy"
-
-[[species]]
-name = "X"
-initial = 1.0
-
-[[parameters]]
-name = "k"
-value = 0.5
-unit = "1/day"
-range = [0.1, 1.0]
-source = "a test"
-
-[[assignments]]
-name = "twice"
-expression = "2 * X"
-
-[[reactions]]
-name = "decay"
-rate = "k * twice"
-change = { X = -1 }
-"""
-)
+TOY = tomllib.loads(TOY_TEXT)
 #: Every field of the toy model: (table, field).
 _FIELDS = [("model", "name"), ("model", "time_unit")] + [
     (table, key)
