@@ -58,3 +58,11 @@ def test_states_are_required() -> None:
     del adata.obs["senox_state"]
     with pytest.raises(InputError, match="call_states"):
         find_vulnerabilities(adata)
+
+
+def test_one_state_for_every_observation_gives_an_empty_table() -> None:
+    adata = _toy()
+    adata.obs["senox_state"] = pd.Categorical(["proliferating"] * adata.n_obs)
+    table = find_vulnerabilities(adata)  # no group has a rest to compare with
+    assert table.empty
+    assert list(table.columns) == VULNERABILITY_COLUMNS

@@ -110,7 +110,8 @@ def expression_evidence(
             }
         )
         rows.append(frame)
-    return pd.concat(rows, ignore_index=True) if rows else pd.DataFrame()
+    columns = ["state", "gene", "auroc", "mean_difference", "detected_fraction", "n_obs"]
+    return pd.concat(rows, ignore_index=True) if rows else pd.DataFrame(columns=columns)
 
 
 def _agents(records: pd.DataFrame) -> pd.DataFrame:
