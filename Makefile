@@ -5,7 +5,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: run test lint kb clean
+.PHONY: run test lint kb validate clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +26,11 @@ lint: $(STAMP)
 test: lint
 	$(BIN)/senox kb lint
 	$(BIN)/pytest
+
+# senox on every real data set in ../shared/data, against the biology written in
+# validation/expectations.py → validation/results/real_data.md (a few minutes).
+validate: $(STAMP)
+	cd validation && ../$(BIN)/python real_data.py
 
 # Recompile the shipped evidence-base database from the curated TSV files.
 kb: $(STAMP)

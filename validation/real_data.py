@@ -1,0 +1,391 @@
+"""senox on every real data set in ../shared/data, against what the biology says (`make validate`).
+
+For each set: the senescence score's AUROC (or Spearman rho) against the known labels, side by
+side with SenMayo scored by pyucell (UCell) and by scanpy's ``score_genes``; the state calls with
+and without a reference, as a confusion table; the checks of `expectations.py` (written before
+this script first ran), each a hit or a miss; the null checks; and whether ``senox score``,
+``senox states`` and ``senox run`` finish on the set's own files. Writes
+``validation/results/real_data.md`` and ``.json``. Usage:
+
+    python validation/real_data.py [--shared ../shared] [--skip-cli]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import anndata as ad
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+from scipy.stats import spearmanr
+
+from _report import auroc, markdown_table
+from expectations import EXPECTATIONS, NOMINAL_RATE, Expectation
+from senox import io
+from senox.score import score_programs
+from senox.states import call_states
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+HERE = Path(__file__).resolve().parent
+SENESCENT = ("senescent_inflammatory", "senescent_p53")
+CYCLING = ("proliferating", "escape_like")
+#: PC9's shallow barcodes: keep those with at least this many UMIs (the README's advice).
+PC9_MIN_UMIS = 500
+
+
+# ----------------------------------------------------------------------------- loading
+
+
+def _from_table(table: pd.DataFrame, obs: pd.DataFrame, folder: Path, name: str) -> ad.AnnData:
+    """Write a genes × samples table to CSV and read it back through ``senox.io.read``."""
+    path = folder / f"{name}.csv.gz"
+    table.to_csv(path)
+    adata = io.read(path)
+    adata.obs = adata.obs.join(obs.astype(str))
+    return adata
+
+
+def marthandan(shared: Path, work: Path) -> ad.AnnData:
+    """Bulk, 5 strains: 18 replicatively senescent vs 21 proliferating; linear values."""
+    folder = shared / "data" / "marthandan2016"
+    adata = io.read(folder / "marthandan2016_expression.csv.gz")
+    samples = pd.read_csv(folder / "marthandan2016_samples.csv", index_col="sampleID")
+    adata.obs["Condition"] = samples.loc[adata.obs_names, "Condition"].to_numpy()
+    return adata
+
+
+def marthandan_pd(shared: Path, work: Path) -> ad.AnnData:
+    """Bulk, one strain at PD16/26/46/64/74, 3 each; raw counts, Ensembl IDs."""
+    folder = shared / "data" / "marthandan2016_pd_series_counts"
+    counts = pd.read_csv(folder / "pd_raw_counts.csv.gz", index_col="Geneid")
+    samples = pd.read_csv(folder / "pd_samples.csv", index_col="sample_id")
+    return _from_table(counts, samples, work, "pd_series")
+
+
+def rat_quiescence(shared: Path, work: Path) -> ad.AnnData:
+    """Bulk rat fibroblasts, 2-16 days serum-starved, 3 each; rat Ensembl IDs mapped here."""
+    folder = shared / "data" / "ref_rat_quiescence_depth"
+    counts = pd.read_csv(folder / "ref_raw_counts.csv.gz", index_col="Geneid")
+    pairs = pd.read_csv(folder / "rat_human_orthologs_ensembl.tsv.gz", sep="\t")
+    pairs = pairs[pairs["homology_type"] == "ortholog_one2one"]
+    human = pairs.set_index("rat_ensembl_gene")["human_ensembl_gene"]
+    mapped = counts[counts.index.isin(human.index)]
+    mapped = mapped.groupby(human.reindex(mapped.index).to_numpy()).sum()
+    samples = pd.read_csv(folder / "ref_samples.csv", index_col="sample_id")
+    return _from_table(mapped, samples.loc[counts.columns], work, "rat_quiescence")
+
+
+def chan(shared: Path, work: Path) -> ad.AnnData:
+    """Mouse hepatocytes: 332 KRAS-induced (D12) vs 168 control (mV) cells; raw counts."""
+    return io.read(shared / "data" / "chan2024_kras_ois" / "counts.mtx.gz")
+
+
+def pc9(shared: Path, work: Path) -> ad.AnnData:
+    """PC9 cells, day-11 control vs day-11 erlotinib persisters (barcodes with >= 500 UMIs)."""
+    folder = shared / "data" / "pc9_erlotinib_persisters"
+    parts = []
+    for condition in ("control", "Erlotinib"):
+        table = pd.read_csv(folder / f"Day11_{condition}.txt.gz", sep="\t", index_col="GENE")
+        table = table.loc[:, table.sum() >= PC9_MIN_UMIS]
+        table.columns = [f"{condition}_{c}" for c in table.columns]
+        parts.append(table)
+    counts = pd.concat(parts, axis=1).fillna(0).astype(np.int64)
+    obs = pd.DataFrame({"condition": [c.split("_")[0] for c in counts.columns]}, counts.columns)
+    path = work / "pc9.h5ad"
+    raw = ad.AnnData(
+        sp.csr_matrix(counts.T.to_numpy()), obs=obs, var=pd.DataFrame(index=counts.index)
+    )
+    raw.write_h5ad(path)
+    return io.read(path)
+
+
+LOADERS: dict[str, Callable[[Path, Path], ad.AnnData]] = {
+    "marthandan2016": marthandan,
+    "marthandan_pd": marthandan_pd,
+    "rat_quiescence": rat_quiescence,
+    "chan2024": chan,
+    "pc9_persisters": pc9,
+}
+
+#: Per set: the label column, the "positive" label test, the reference (COLUMN=VALUE) and the
+#: group column of the confusion table.
+DESIGN: dict[str, dict[str, Any]] = {
+    "marthandan2016": {"group": "Condition", "positive": lambda s: s == "Senescent",
+                       "reference": "Condition=Proliferative"},
+    "marthandan_pd": {"group": "population_doublings",
+                      "positive": lambda s: s.astype(float),  # Spearman against PD
+                      "reference": "population_doublings=16"},
+    "rat_quiescence": {"group": "Day", "positive": lambda s: s.astype(float),
+                       "reference": "Day=2"},
+    "chan2024": {"group": "condition", "positive": lambda s: s == "D12",
+                 "reference": "condition=mV"},
+    "pc9_persisters": {"group": "condition", "positive": lambda s: s == "Erlotinib",
+                       "reference": "condition=control"},
+}  # fmt: skip
+
+
+# ----------------------------------------------------------------------------- measuring
+
+
+def _senmayo(shared: Path) -> list[str]:
+    return (shared / "data" / "genesets" / "senmayo.txt").read_text().split()
+
+
+def _log_normalised(adata: ad.AnnData) -> ad.AnnData:
+    import scanpy as sc
+
+    work = ad.AnnData(adata.layers.get("counts", adata.X))
+    work.obs_names, work.var_names = adata.obs_names, adata.var_names
+    sc.pp.normalize_total(work, target_sum=1e4)
+    sc.pp.log1p(work)
+    return work
+
+
+def peer_scores(adata: ad.AnnData, shared: Path) -> dict[str, np.ndarray]:
+    """SenMayo by pyucell (UCell) and by scanpy ``score_genes``, on log-normalised data."""
+    import pyucell
+    import scanpy as sc
+
+    genes = [g for g in _senmayo(shared) if g in adata.var_names]
+    work = _log_normalised(adata)
+    pyucell.compute_ucell_scores(work, signatures={"SenMayo": genes}, n_jobs=1)
+    sc.tl.score_genes(work, genes, score_name="senmayo_scanpy", random_state=0)
+    return {
+        "senmayo_ucell": work.obs["SenMayo_UCell"].to_numpy(dtype=float),
+        "senmayo_scanpy": work.obs["senmayo_scanpy"].to_numpy(dtype=float),
+    }
+
+
+def _association(values: np.ndarray, target: pd.Series) -> float:
+    if target.dtype == bool:
+        return auroc(values, target.to_numpy())
+    return float(spearmanr(values, target.to_numpy()).statistic)
+
+
+def _states(adata: ad.AnnData, reference: str | None) -> pd.Series:
+    work = adata.copy()
+    call_states(work, reference=reference)
+    return work.obs["senox_state"].astype(str)
+
+
+def _share(states: pd.Series, mask: pd.Series | np.ndarray, kinds: tuple[str, ...]) -> float:
+    chosen = states[np.asarray(mask)]
+    return float(chosen.isin(kinds).mean()) if len(chosen) else float("nan")
+
+
+def figures(name: str, adata: ad.AnnData, shared: Path) -> dict[str, Any]:
+    """Every figure the expectations and the tables need, for one data set."""
+    design = DESIGN[name]
+    group = adata.obs[design["group"]].astype(str)
+    target = design["positive"](group)
+    score_programs(adata)
+    scores = adata.obsm["senox_scores"]
+    peers = peer_scores(adata, shared)
+    out: dict[str, Any] = {"n_obs": adata.n_obs, "n_genes": adata.n_vars}
+    out["association"] = {
+        "senox senescence": _association(scores["senescence"].to_numpy(), target),
+        **{k: _association(v, target) for k, v in peers.items()},
+    }
+    out["auroc_senescence"] = out["spearman_senescence_pd"] = out["spearman_senescence_day"] = out[
+        "association"
+    ]["senox senescence"]
+    if target.dtype == bool:
+        out["auroc_antioxidant"] = auroc(scores["antioxidant"].to_numpy(), target.to_numpy())
+    ref, noref = _states(adata, design["reference"]), _states(adata, None)
+    out["confusion"] = {
+        "reference": pd.crosstab(group, ref).to_dict(),
+        "no reference": pd.crosstab(group, noref).to_dict(),
+    }
+    out.update(_shares(name, group, ref, noref))
+    return out
+
+
+def _shares(name: str, group: pd.Series, ref: pd.Series, noref: pd.Series) -> dict[str, float]:
+    """The state-call shares the expectations name."""
+    if name == "marthandan2016":
+        sen, pro = group == "Senescent", group == "Proliferative"
+        return {
+            "ref_senescent_share_of_senescent": _share(ref, sen, SENESCENT),
+            "ref_senescent_share_of_proliferating": _share(ref, pro, SENESCENT),
+            "ref_cycling_share_of_senescent": _share(ref, sen, CYCLING),
+            "noref_senescent_share_of_senescent": _share(noref, sen, SENESCENT),
+        }
+    if name == "marthandan_pd":
+        late, early = group.isin(["64", "74"]), group.isin(["16", "26"])
+        return {
+            "ref_senescent_share_of_late": _share(ref, late, SENESCENT),
+            "ref_senescent_share_of_early": _share(ref, early, SENESCENT),
+            "ref_cycling_share_of_late": _share(ref, late, CYCLING),
+            "noref_cycling_share_of_late": _share(noref, late, CYCLING),
+        }
+    if name == "rat_quiescence":
+        later = group != "2"
+        return {
+            "noref_senescent_share": _share(noref, group == group, SENESCENT),
+            "ref_senescent_share": _share(ref, later, SENESCENT),
+            "noref_cycling_share": _share(noref, group == group, CYCLING),
+        }
+    if name == "chan2024":
+        d12, mv = group == "D12", group == "mV"
+        return {
+            "ref_senescent_share_d12_minus_mv": _share(ref, d12, SENESCENT)
+            - _share(ref, mv, SENESCENT),
+            "ref_senescent_share_of_mv": _share(ref, mv, SENESCENT),
+        }
+    erl, ctl = group == "Erlotinib", group == "control"
+    return {
+        "escape_share_erlotinib_minus_control": _share(ref, erl, ("escape_like",))
+        - _share(ref, ctl, ("escape_like",))
+    }
+
+
+def null_figures(shared: Path, work: Path, seed: int = 0) -> dict[str, dict[str, Any]]:
+    """Marthandan without senescence biology: proliferating samples only, and permuted labels."""
+    rng = np.random.default_rng(seed)
+    adata = marthandan(shared, work)
+    proliferating = adata[adata.obs["Condition"] == "Proliferative"].copy()
+    shares = []
+    for _ in range(20):
+        chosen = rng.choice(proliferating.n_obs, size=5, replace=False)
+        proliferating.obs["ref"] = "no"
+        proliferating.obs.iloc[chosen, proliferating.obs.columns.get_loc("ref")] = "yes"
+        states = _states(proliferating, "ref=yes")
+        shares.append(_share(states, proliferating.obs["ref"] == "no", SENESCENT))
+    score_programs(adata)
+    values = adata.obsm["senox_scores"]["senescence"].to_numpy()
+    labels = (adata.obs["Condition"] == "Senescent").to_numpy()
+    permuted = [auroc(values, rng.permutation(labels)) for _ in range(200)]
+    return {
+        "null_marthandan_proliferating": {
+            "mean_senescent_share": float(np.mean(shares)),
+            "max_senescent_share": float(np.max(shares)),
+            "n_references": len(shares),
+        },
+        "null_marthandan_permuted": {
+            "auroc_95th_percentile": float(np.quantile(permuted, 0.95)),
+            "auroc_median": float(np.median(permuted)),
+        },
+    }
+
+
+# ----------------------------------------------------------------------------- the CLI
+
+
+def cli_runs(name: str, adata: ad.AnnData, work: Path) -> dict[str, str]:
+    """``senox score``, ``states`` and ``run`` on the set (as an .h5ad with its annotations)."""
+    path = work / f"{name}_input.h5ad"
+    saved = ad.AnnData(adata.layers.get("counts", adata.X), obs=adata.obs[[DESIGN[name]["group"]]])
+    saved.var_names = adata.var_names
+    saved.write_h5ad(path)
+    reference = ["--reference", DESIGN[name]["reference"]]
+    commands = {
+        "score": ["score", path, "--out", work / f"{name}_scores.tsv"],
+        "states": ["states", path, "--out", work / f"{name}_states.tsv", *reference],
+        "run": ["run", path, "--out", work / f"{name}_run", *reference,
+                "--groupby", DESIGN[name]["group"], "--cohort", "4"],
+    }  # fmt: skip
+    results = {}
+    for verb, args in commands.items():
+        started = time.perf_counter()
+        proc = subprocess.run(
+            [sys.executable, "-m", "senox", *map(str, args)],
+            capture_output=True, text=True, check=False, timeout=1800,
+        )  # fmt: skip
+        seconds = time.perf_counter() - started
+        last = proc.stderr.strip().splitlines()[-1] if proc.stderr.strip() else ""
+        traceback = "Traceback" in proc.stderr
+        results[verb] = (
+            f"ok ({seconds:.0f} s)"
+            if proc.returncode == 0
+            else f"{'TRACEBACK' if traceback else 'error'} (exit {proc.returncode}): {last[:160]}"
+        )
+    return results
+
+
+# ----------------------------------------------------------------------------- judging
+
+
+def judge(expectation: Expectation, value: float) -> bool:
+    """Whether ``value`` meets the expectation's bar."""
+    ops: dict[str, Callable[[float, float], bool]] = {
+        ">=": lambda a, b: a >= b, "<=": lambda a, b: a <= b, ">": lambda a, b: a > b,
+        "<": lambda a, b: a < b, "==": lambda a, b: abs(a - b) < 1e-12,
+    }  # fmt: skip
+    return bool(np.isfinite(value) and ops[expectation.op](value, expectation.bar))
+
+
+def report(results: dict[str, dict[str, Any]], wall: float) -> str:
+    """The Markdown page: expectations, associations, confusion tables, CLI runs."""
+    lines = [
+        "# senox on the real data sets in ../shared/data",
+        "",
+        f"Written by `validation/real_data.py` (`make validate`), {time.strftime('%Y-%m-%d')}, "
+        f"{wall:.0f} s. Expectations: `validation/expectations.py`, written before the first "
+        f"run. Nominal rate of senescent calls on data without senescence: {NOMINAL_RATE:.1%}.",
+        "",
+        "## Expected biology: hits and misses",
+        "",
+    ]
+    rows, hits = [], 0
+    for e in EXPECTATIONS:
+        value = results.get(e.dataset, {}).get(e.check, float("nan"))
+        hit = judge(e, value)
+        hits += hit
+        rows.append([e.dataset, e.check, f"{e.op} {e.bar:.3g}", f"{value:.3f}",
+                     "hit" if hit else "**miss**", e.why + (f" ({e.note})" if e.note else "")])  # fmt: skip
+    lines += [markdown_table(["set", "check", "bar", "senox", "", "why"], rows), ""]
+    lines += [f"{hits} of {len(EXPECTATIONS)} expectations met.", ""]
+    lines += ["## Senescence score against the labels (AUROC; Spearman rho for series)", ""]
+    assoc = [[name, f"{r['n_obs']}", *(f"{v:.3f}" for v in r["association"].values())]
+             for name, r in results.items() if "association" in r]  # fmt: skip
+    lines += [markdown_table(["set", "n", "senox senescence", "SenMayo UCell", "SenMayo scanpy"], assoc), ""]  # fmt: skip
+    lines += ["## State calls (rows: the set's groups)", ""]
+    for name, r in results.items():
+        for kind, table in r.get("confusion", {}).items():
+            frame = pd.DataFrame(table).fillna(0).astype(int)
+            header = ["group", *frame.columns]
+            body = [[str(i), *(str(v) for v in row)] for i, row in frame.iterrows()]
+            lines += [f"**{name}, {kind}**", "", markdown_table(header, body), ""]
+    lines += ["## The command line on each set", ""]
+    cli = [[name, *r["cli"].values()] for name, r in results.items() if "cli" in r]
+    lines += [markdown_table(["set", "senox score", "senox states", "senox run"], cli), ""]
+    return "\n".join(lines)
+
+
+def main() -> None:
+    """Run every set, judge the expectations, write the results."""
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)  # fmt: skip
+    parser.add_argument("--shared", type=Path, default=HERE.parents[1] / "shared")
+    parser.add_argument("--skip-cli", action="store_true", help="Leave out the CLI runs.")
+    parser.add_argument("--out", type=Path, default=HERE / "results" / "real_data.md")
+    args = parser.parse_args()
+    started = time.perf_counter()
+    results: dict[str, dict[str, Any]] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        for name, loader in LOADERS.items():
+            print(f"{name} ...", file=sys.stderr, flush=True)
+            adata = loader(args.shared, work)
+            results[name] = figures(name, adata, args.shared)
+            if not args.skip_cli:
+                results[name]["cli"] = cli_runs(name, adata, work)
+        results.update(null_figures(args.shared, work))
+    text = report(results, time.perf_counter() - started)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(text, encoding="utf-8")
+    args.out.with_suffix(".json").write_text(json.dumps(results, indent=1, default=str) + "\n")
+    print(text)
+
+
+if __name__ == "__main__":
+    main()
