@@ -13,7 +13,7 @@ from senox.programs import Program, catalogue
 from senox.score import score_matrix, score_programs
 from senox.score._source import columns_of, rows_with_values
 from senox.states._calibrate import Calibration, calibrate
-from senox.states._cycling import cycling_margin, fit_mixture
+from senox.states._cycling import cycling_decision, fit_mixture
 from senox.states._panel import PANEL_GENES, biomarker_panel
 from senox.states._rules import (
     AXIS_PROGRAMS,
@@ -32,8 +32,14 @@ if TYPE_CHECKING:
     from anndata import AnnData
 
 
-#: Fewest observations a baseline may have.
+#: Fewest observations with expression the data may have.
 MIN_BASELINE = 3
+#: Fewest observations a reference may have (2-3 per group is the usual bulk design; a small
+#: reference's spread is shrunk, see :mod:`senox.states._calibrate`).
+MIN_REFERENCE = 2
+#: A cycling call with the senescence axis this far above the baseline (twice the senescent
+#: bar) is reported: the senescence program says one thing, the cycling rule another.
+EXTREME_SEN = 3.0
 #: Below this many reference observations, the reference's spread is unstable: the standard
 #: error of a MAD-based spread is about 1.16/sqrt(n) of itself for normal data (the MAD's
 #: efficiency is 37 %), so 37 % at n = 10 and 67 % at n = 3.
@@ -59,11 +65,12 @@ def parse_reference(adata: AnnData, reference: str | tuple[str, str] | None) -> 
         msg = f"reference column '{column}' is not in obs (columns: {_columns(adata)})"
         raise InputError(msg)
     mask: pd.Series = adata.obs[column].astype(str) == value
-    if mask.sum() < MIN_BASELINE:
+    if mask.sum() < MIN_REFERENCE:
         found = ", ".join(map(str, adata.obs[column].astype(str).unique()[:8]))
         n = int(mask.sum())
         msg = (
-            f"reference {column}={value} matches {n} observations; need 3 or more (values: {found})"
+            f"reference {column}={value} matches {n} observations; need {MIN_REFERENCE} or more "
+            f"(values: {found})"
         )
         raise InputError(msg)
     return mask
@@ -201,7 +208,14 @@ def call_states(
     calibration = calibrate(axis_scores[informative], reference_mask)
     z = calibration.zscores(axis_scores)
     cell_cycle = None if mixture.supported else _cell_cycle_score(adata)[informative]
-    cycling = cycling_margin(proliferation, cell_cycle, mixture, CONFIDENCE_SLOPE)
+    cycling, cycling_rule = cycling_decision(
+        proliferation,
+        z["proliferation"],
+        cell_cycle,
+        None if reference_mask is None else reference_mask[informative],
+        mixture,
+        CONFIDENCE_SLOPE,
+    )
     decision = axes(z, cycling.reindex(z.index))
     state, confidence = assign(decision)
     state[~informative] = OTHER
@@ -218,8 +232,11 @@ def call_states(
     record = _record(calibration, reference, state, clusters)
     record["subcluster_test"] = test
     record["n_without_expression"] = int((~informative).sum())
-    record["warnings"] = _warnings(calibration, reference)
+    record["warnings"] = _warnings(calibration, reference) + _conflicts(
+        decision[informative], state[informative], cycling_rule
+    )
     record["cycling_mixture"] = mixture.record()
+    record["cycling_rule"] = cycling_rule
     adata.uns.setdefault(key_added, {})["states"] = record
     return adata if copy else None
 
@@ -235,6 +252,21 @@ def _warnings(calibration: Calibration, reference: object) -> list[str]:
         f"z-score is unstable (standard error about {error:.0%} of itself): calls near a bar "
         f"can flip, and a reference from one of several batches makes the others look extreme. "
         f"Prefer {STABLE_BASELINE} or more reference observations that span the data's batches."
+    ]
+
+
+def _conflicts(decision: pd.DataFrame, state: pd.Series, rule: dict[str, Any]) -> list[str]:
+    """A warning for observations called cycling though their senescence axis is extreme."""
+    cycling = state.isin(["proliferating", "escape_like"])
+    extreme = cycling & (decision["sen"] >= EXTREME_SEN)
+    if not extreme.any():
+        return []
+    examples = ", ".join(map(str, extreme[extreme].index[:3]))
+    return [
+        f"{int(extreme.sum())} observations called cycling have the senescence axis "
+        f"{EXTREME_SEN:g} SD or more above the baseline (e.g. {examples}); the cycling rule "
+        f"('{rule['rule']}') found them cycling. Check their proliferation genes; a reference "
+        "of untreated observations lets arrest be judged against it."
     ]
 
 

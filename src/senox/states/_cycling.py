@@ -20,6 +20,22 @@ data support it (the README's "Cell states" tells how this rule came to be).
 This makes arrest a property of the data, not of the reference group: a reference of in-vivo
 controls may itself be quiescent (adult hepatocytes, for instance), and arrest relative to it
 would then be meaningless.
+
+Designs too small for the mixture (bulk: 6-40 samples, 2-6 per group) are decided in this
+order (:func:`cycling_decision`):
+
+1. With a reference: relative to it. Whether the reference cycles is the sign rule's verdict on
+   the reference's median observation; then an observation is arrested when its proliferation
+   z-score is ``RELATIVE_BAR`` (2) or more below a cycling reference, and cycling when it is 2
+   or more above a non-cycling one. Bulk cycle genes fall 10-100-fold on arrest, far past 2 SD.
+2. Without one: a split of the proliferation scores into a low and a high group (at least
+   ``SPLIT_MIN_GROUP`` each) at the cut that leaves the most variance between them (Otsu's
+   criterion, eta squared), kept when that eta squared is beyond what the best cut of one
+   Gaussian sample of the same size reaches in 95 % of ``SPLIT_DRAWS`` draws (the best cut of
+   any sample looks separated: 6 normal values split 3|3 at D of about 3). The low group is
+   arrested.
+3. Otherwise the sign rule above, which in bulk tends to call every sample cycling; the calls
+   then carry a warning when the senescence axis is far above the baseline.
 """
 
 from __future__ import annotations
@@ -34,6 +50,10 @@ MIN_BIC_GAIN = 10.0
 MIN_SEPARATION = 2.0
 MIN_COMPONENT = 10
 ITERATIONS = 200
+RELATIVE_BAR = 2.0
+SPLIT_MIN_GROUP = 2
+SPLIT_DRAWS = 2000
+SPLIT_P = 0.05
 
 
 @dataclass(frozen=True)
@@ -138,3 +158,85 @@ def cycling_margin(
         or 1.0
     )
     return pd.Series(values / spread, index=cell_cycle.index)
+
+
+def best_split(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Otsu's criterion for samples along the last axis: the best cut's eta squared, and its size.
+
+    Each row is sorted; for every cut leaving at least ``SPLIT_MIN_GROUP`` values on each side,
+    eta squared is the between-group sum of squares over the total. Returns the largest eta
+    squared of each row and the number of values below that cut.
+    """
+    x = np.sort(np.atleast_2d(np.asarray(values, dtype=float)), axis=-1)
+    n = x.shape[-1]
+    k = np.arange(SPLIT_MIN_GROUP, n - SPLIT_MIN_GROUP + 1)
+    total = x.sum(axis=-1, keepdims=True)
+    low_sum = np.cumsum(x, axis=-1)[..., k - 1]
+    low_mean, high_mean = low_sum / k, (total - low_sum) / (n - k)
+    between = k * (n - k) / n * (high_mean - low_mean) ** 2
+    ss = ((x - x.mean(axis=-1, keepdims=True)) ** 2).sum(axis=-1, keepdims=True)
+    eta2 = np.divide(between, ss, out=np.zeros_like(between), where=ss > 0)
+    best = eta2.argmax(axis=-1)
+    return eta2.max(axis=-1), k[best]
+
+
+@dataclass(frozen=True)
+class Split:
+    """The best two-group cut of one data set's proliferation scores, and its null test."""
+
+    eta2: float
+    p: float
+    n_low: int
+    cut: float
+    spread: float
+
+    @property
+    def supported(self) -> bool:
+        """Whether the cut is beyond what one Gaussian sample of this size shows."""
+        return self.p <= SPLIT_P
+
+
+def split_test(values: np.ndarray, seed: int = 0) -> Split:
+    """The best cut (:func:`best_split`) against ``SPLIT_DRAWS`` Gaussian samples of its size."""
+    x = np.sort(np.asarray(values, dtype=float))
+    if len(x) < 2 * SPLIT_MIN_GROUP:
+        return Split(0.0, 1.0, 0, float("nan"), float("nan"))
+    (eta2,), (n_low,) = best_split(x)
+    null, _ = best_split(np.random.default_rng(seed).standard_normal((SPLIT_DRAWS, len(x))))
+    p = (1 + int((null >= eta2).sum())) / (SPLIT_DRAWS + 1)
+    low, high = x[:n_low], x[n_low:]
+    pooled = np.sqrt((low.var() * len(low) + high.var() * len(high)) / len(x))
+    return Split(float(eta2), p, int(n_low), float((low[-1] + high[0]) / 2), float(pooled))
+
+
+def cycling_decision(
+    proliferation: pd.Series,
+    z_proliferation: pd.Series,
+    cell_cycle: pd.Series | None,
+    reference: pd.Series | None,
+    mixture: Mixture,
+    slope: float,
+) -> tuple[pd.Series, dict[str, Any]]:
+    """The cycling margin (>= 0: cycling) and a record of the rule that set it.
+
+    ``z_proliferation`` is the proliferation z-score against the baseline; ``reference`` the
+    reference mask (or ``None``); ``cell_cycle`` the mean-method proliferation score, needed
+    unless the mixture is supported. See the module's docstring for the order of the rules.
+    """
+    if mixture.supported:
+        return cycling_margin(proliferation, None, mixture, slope), {"rule": "mixture"}
+    if cell_cycle is None:
+        msg = "cell_cycle scores are needed when the proliferation mixture is not supported"
+        raise ValueError(msg)
+    sign = cycling_margin(proliferation, cell_cycle, mixture, slope)
+    if reference is not None and reference.reindex(sign.index, fill_value=False).any():
+        in_reference = reference.reindex(sign.index, fill_value=False).to_numpy(dtype=bool)
+        reference_cycles = bool(np.median(sign[in_reference]) >= 0)
+        z = z_proliferation.reindex(sign.index)
+        margin = z + RELATIVE_BAR if reference_cycles else z - RELATIVE_BAR
+        return margin, {"rule": "reference", "reference_cycles": reference_cycles}
+    split = split_test(proliferation.to_numpy())
+    if split.supported:
+        margin = (proliferation - split.cut) / (split.spread or 1.0)
+        return margin, {"rule": "split", **asdict(split)}
+    return sign, {"rule": "sign", "split_p": split.p}

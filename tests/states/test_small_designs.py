@@ -1,0 +1,131 @@
+"""State calls in bulk designs of 6-15 samples, 2-3 per group, with and without a reference."""
+
+from __future__ import annotations
+
+import anndata as ad
+import numpy as np
+import pandas as pd
+import pytest
+
+from senox import programs
+from senox.states import call_states
+from senox.states._calibrate import calibrate
+from senox.states._cycling import SPLIT_P, split_test
+from tests.states.test_states import GROUPS
+
+SENESCENT = {"senescent_inflammatory", "senescent_p53"}
+
+
+def make_bulk(composition: dict[str, int], seed: int = 0) -> ad.AnnData:
+    """Deep bulk profiles: each planted group scales whole programs; replicates are tight."""
+    rng = np.random.default_rng(seed)
+    catalogue = programs.catalogue()
+    genes = sorted(
+        {g for p in catalogue.values() for g in p.genes} | {f"FILL{i}" for i in range(1500)}
+    )
+    position = {g: i for i, g in enumerate(genes)}
+    base = rng.gamma(0.6, 2.0, size=len(genes)) * 200  # deep: hundreds of reads per gene
+    rows, labels = [], []
+    for group, n in composition.items():
+        rate = np.tile(base, (n, 1))
+        for name, factor in GROUPS[group].items():
+            rate[:, [position[g] for g in catalogue[name].up]] *= factor
+        rows.append(rng.poisson(rate * rng.uniform(0.9, 1.1, size=(n, len(genes)))))
+        labels += [group] * n
+    counts = np.vstack(rows).astype(np.float64)
+    values = np.log1p(counts / counts.sum(1, keepdims=True) * 1e6)
+    obs = pd.DataFrame({"truth": labels}, index=[f"s{i}" for i in range(len(labels))])
+    return ad.AnnData(values, obs=obs, var=pd.DataFrame(index=genes))
+
+
+def _called(adata: ad.AnnData, reference: str | None) -> pd.Series:
+    result = call_states(adata, reference=reference, copy=True)
+    assert result is not None
+    called: pd.Series = result.obs["senox_state"].astype(str)
+    return called
+
+
+@pytest.mark.parametrize("n_reference", [2, 3])
+@pytest.mark.parametrize(
+    "others",
+    [
+        {"senescent_p53": 2, "quiescent": 2},
+        {"senescent_inflammatory": 3, "senescent_p53": 3, "quiescent": 3},
+        {"senescent_inflammatory": 3, "quiescent": 3, "proliferating": 6},
+    ],
+    ids=["6-7 samples", "11-12 samples", "14-15 samples"],
+)
+def test_planted_bulk_groups_are_called_with_a_small_reference(n_reference, others):
+    adata = make_bulk({"proliferating": n_reference, **others}, seed=n_reference)
+    adata.obs["ref"] = ["yes"] * n_reference + ["no"] * (adata.n_obs - n_reference)
+    called = _called(adata, "ref=yes")
+    truth = adata.obs["truth"]
+    senescent = truth.str.startswith("senescent")
+    assert called[senescent].isin(SENESCENT).all(), called[senescent]
+    # Quiescent: arrested, never senescent (an SASP shift past its bar leaves it 'other').
+    assert called[truth == "quiescent"].isin(["quiescent", "other"]).all()
+    # Proliferating: cycling (noise in a reference of 2-3 can reach the escape-like bars).
+    assert called[truth == "proliferating"].isin(["proliferating", "escape_like"]).all()
+
+
+def test_a_program_a_small_reference_does_not_vary_gets_a_spread_from_the_others():
+    rng = np.random.default_rng(0)
+    values = rng.normal(size=(8, 6))
+    values[1, 0] = values[0, 0] + 1e-6  # the two reference values of program 'a' nearly agree
+    scores = pd.DataFrame(values, columns=list("abcdef"))
+    reference = pd.Series([True, True] + [False] * 6)
+    calibration = calibrate(scores, reference)
+    others = calibration.scale.drop("a").median()
+    assert calibration.scale["a"] >= 0.1 * others  # borrowed from the other programs
+    assert np.abs(calibration.zscores(scores).to_numpy()).max() < 50
+
+
+def test_a_reference_of_two_is_accepted_and_called():
+    adata = make_bulk({"proliferating": 2, "senescent_p53": 3, "quiescent": 3})
+    adata.obs["ref"] = ["yes"] * 2 + ["no"] * 6
+    result = call_states(adata, reference="ref=yes", copy=True)
+    assert result is not None
+    assert np.isfinite(result.obsm["senox_zscores"].to_numpy()).all()
+    assert result.uns["senox"]["states"]["cycling_rule"]["rule"] == "reference"
+
+
+def test_a_senescent_minority_is_called_without_a_reference():
+    adata = make_bulk({"proliferating": 9, "senescent_p53": 3})
+    called = _called(adata, None)
+    assert called[adata.obs["truth"] == "senescent_p53"].isin(SENESCENT).all()
+    assert (called[adata.obs["truth"] == "proliferating"] == "proliferating").all()
+
+
+def test_a_balanced_design_without_reference_never_calls_the_senescent_cycling():
+    adata = make_bulk({"proliferating": 3, "senescent_inflammatory": 3})
+    result = call_states(adata, copy=True)
+    assert result is not None
+    called = result.obs["senox_state"].astype(str)
+    assert not called[adata.obs["truth"] != "proliferating"].isin(["proliferating"]).any()
+    assert result.uns["senox"]["states"]["cycling_rule"]["rule"] == "split"
+
+
+@pytest.mark.parametrize("n", [6, 9, 15])
+def test_the_split_test_rarely_splits_one_gaussian_sample(n):
+    rng = np.random.default_rng(n)
+    rejected = [split_test(rng.normal(size=n), seed=i).supported for i in range(100)]
+    assert np.mean(rejected) <= 2 * SPLIT_P  # nominal 5 %; 100 draws
+
+
+def test_the_split_test_finds_two_separated_groups():
+    rng = np.random.default_rng(0)
+    values = np.concatenate([rng.normal(0, 1, 3), rng.normal(8, 1, 3)])
+    split = split_test(values)
+    assert split.supported
+    assert split.n_low == 3
+
+
+def test_cycling_calls_with_an_extreme_senescence_axis_are_reported():
+    adata = make_bulk({"proliferating": 8, "quiescent": 3})
+    catalogue = programs.catalogue()
+    up = np.flatnonzero(adata.var_names.isin(catalogue["senescence"].up))
+    adata.X[0, up] += 3.0  # a cycling sample with the senescence program far up
+    result = call_states(adata, copy=True)
+    assert result is not None
+    warnings = result.uns["senox"]["states"]["warnings"]
+    assert any("called cycling have the senescence axis" in w for w in warnings), warnings
