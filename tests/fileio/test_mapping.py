@@ -1,8 +1,17 @@
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 
-from senox.io import guess_gene_id, guess_species, hgnc_table, map_to_human, mouse_ortholog_table
+from senox._errors import InputError
+from senox.io import (
+    guess_gene_id,
+    guess_species,
+    hgnc_table,
+    map_to_human,
+    mouse_ortholog_table,
+    ortholog_lookup,
+)
 
 MOUSE = ["Cdkn2a", "Cdkn1a", "Trp53", "Il6", "Cxcl1", "Nfe2l2", "Lmnb1", "Mki67"]
 HUMAN = ["CDKN2A", "CDKN1A", "TP53", "IL6", "CXCL1", "NFE2L2", "LMNB1", "MKI67"]
@@ -108,6 +117,12 @@ def test_result_keeps_input_order_and_duplicates():
         pytest.param(
             ["ENSMUSG00000044303", "ENSMUSG00000059552"], "ensembl", "mouse", id="ensmusg"
         ),
+        pytest.param(
+            ["ENSRNOG00000016275", "ENSRNOG00000002010.7"], "ensembl", "rat", id="ensrnog"
+        ),
+        pytest.param(
+            ["ENSDARG00000035559", "ENSDARG00000003566"], "ensembl", "other", id="zebrafish"
+        ),
         pytest.param(["cell1", "cell2"], "symbol", "human", id="neither-tie-is-human"),
     ],
 )
@@ -132,3 +147,44 @@ def test_mixed_mouse_ensembl_ids_and_symbols_map_each_as_its_kind():
     mapped = map_to_human([cdkn2a, *MOUSE[1:]])
     assert mapped["human_symbol"].tolist() == HUMAN
     assert set(mapped["how"]) == {"ortholog"}
+
+
+@pytest.mark.parametrize(
+    ("ids", "species", "fragment"),
+    [
+        pytest.param(["ENSRNOG00000016275.2"], "auto", "1 rat Ensembl IDs", id="rat-guessed"),
+        pytest.param(["ENSDARG00000035559"], "auto", "1 non-human, non-mouse", id="zebrafish"),
+        pytest.param(["Cdkn1a"], "rat", "1 rat symbols", id="rat-asked"),
+    ],
+)
+def test_species_without_a_shipped_table_need_one(ids, species, fragment):
+    with pytest.raises(InputError, match="pass a table of their human orthologs") as info:
+        map_to_human(ids, species=species)
+    assert str(info.value).startswith(fragment)
+
+
+def test_an_ortholog_table_picks_one_human_gene_per_source_gene():
+    ensembl = hgnc_table().set_index("symbol")["ensembl_gene_id"]
+    table = pd.DataFrame(
+        [
+            # the one-to-one ortholog beats a better-named many-to-many one
+            (ensembl["CDKN1A"], "ENSRNOG00000000001", "ortholog_one2one", "0"),
+            (ensembl["CDKN2A"], "ENSRNOG00000000001", "ortholog_many2many", "1"),
+            # among equals, high confidence wins
+            (ensembl["TP53"], "ENSRNOG00000000002", "ortholog_one2many", "0"),
+            (ensembl["MKI67"], "ENSRNOG00000000002", "ortholog_one2many", "1"),
+            # a human gene HGNC does not know is left out
+            ("ENSG99999999999", "ENSRNOG00000000003", "ortholog_one2one", "1"),
+        ],
+        columns=["human_ensembl_gene", "rat_ensembl_gene", "homology_type", "confidence"],
+    )
+    lookup = ortholog_lookup(table)
+    assert lookup.to_dict() == {"ENSRNOG00000000001": "CDKN1A", "ENSRNOG00000000002": "MKI67"}
+    mapped = map_to_human(["ENSRNOG00000000001.3", "ENSRNOG00000000003"], orthologs=lookup)
+    assert mapped["human_symbol"].tolist() == ["CDKN1A", ""]
+    assert mapped["how"].tolist() == ["ortholog table", "unmapped"]
+
+
+def test_an_ortholog_table_of_symbols_prefers_the_same_name():
+    table = pd.DataFrame({"human": ["CXCL8", "CXCL1"], "rat_symbol": ["Cxcl1", "Cxcl1"]})
+    assert ortholog_lookup(table).to_dict() == {"Cxcl1": "CXCL1"}

@@ -656,7 +656,15 @@ def test_errors_are_one_line_naming_the_file(tmp_path, case, fragment):
 
 
 #: The options of ``senox score`` that read the input, and the keywords of ``read``.
-CLI_OPTIONS = {"--orientation", "--species", "--gene-id", "--values", "--backed"}
+CLI_OPTIONS = {
+    "--orientation",
+    "--species",
+    "--gene-id",
+    "--values",
+    "--backed",
+    "--obs",
+    "--orthologs",
+}
 KEYWORDS = set(inspect.signature(read).parameters) - {"path"}
 
 

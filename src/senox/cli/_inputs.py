@@ -1,4 +1,4 @@
-"""Options shared by the commands that read an expression file (``score``, ``states``)."""
+"""Options shared by the commands that read an expression file (``score``, ``states``, ``run``)."""
 
 from __future__ import annotations
 
@@ -22,6 +22,8 @@ class Species(StrEnum):
     auto = "auto"
     human = "human"
     mouse = "mouse"
+    rat = "rat"
+    other = "other"
 
 
 class GeneId(StrEnum):
@@ -53,10 +55,27 @@ InputArg = Annotated[
     Path, typer.Argument(metavar="INPUT", help="h5ad, 10x dir/.h5, .mtx, or CSV/TSV table.")
 ]
 MethodOpt = Annotated[MethodChoice, typer.Option(help="rank (UCell-like) or mean (scanpy-like).")]
-SpeciesOpt = Annotated[Species, typer.Option(help="Species of the gene identifiers.")]
+SpeciesOpt = Annotated[
+    Species, typer.Option(help="Species of the gene identifiers (rat, other: need --orthologs).")
+]
 GeneIdOpt = Annotated[GeneId, typer.Option(help="Kind of gene identifier.")]
 OrientationOpt = Annotated[Orientation, typer.Option(help="For tables: where the genes are.")]
 ValuesOpt = Annotated[Values, typer.Option(help="What the values are (see senox.io.read).")]
+ObsOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--obs",
+        help="Sample sheet (CSV/TSV): observation IDs first, then columns for --reference and "
+        "--groupby.",
+    ),
+]
+OrthologsOpt = Annotated[
+    Path | None,
+    typer.Option(
+        help="Table of human orthologs (e.g. rat_ensembl_gene, human_ensembl_gene) for a "
+        "species senox has none for.",
+    ),
+]
 ForceOpt = Annotated[
     bool,
     typer.Option(help="Replace outputs senox wrote earlier (it never replaces other files)."),

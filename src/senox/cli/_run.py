@@ -7,14 +7,17 @@ from typing import Annotated
 
 import typer
 
+from senox._errors import InputError
 from senox.cli._inputs import (
     ForceOpt,
     GeneId,
     GeneIdOpt,
     MethodChoice,
     MethodOpt,
+    ObsOpt,
     Orientation,
     OrientationOpt,
+    OrthologsOpt,
     Species,
     SpeciesOpt,
     Values,
@@ -46,16 +49,24 @@ def run_command(
     gene_id: GeneIdOpt = GeneId.auto,
     orientation: OrientationOpt = Orientation.auto,
     values: ValuesOpt = Values.auto,
+    sample_sheet: ObsOpt = None,
+    orthologs: OrthologsOpt = None,
     force: ForceOpt = False,
 ) -> None:
     """Score, call states, map vulnerabilities to agents, simulate strategies, write a report."""
     from senox.pipeline import OUTPUTS, RunOptions, run_pipeline
 
+    tables = {"obs": sample_sheet, "orthologs": orthologs}
+    given = {name: str(path) for name, path in tables.items() if path is not None}
+    if input_path is None and given:
+        msg = f"--{next(iter(given))}: goes with an INPUT file; name the expression file to read"
+        raise InputError(msg)
     read_options = {
         "species": species.value,
         "gene_id": gene_id.value,
         "orientation": orientation.value,
         "values": values.value,
+        **given,
     }
     options = RunOptions(
         input=None if input_path is None else str(input_path),

@@ -14,8 +14,11 @@ from senox.cli._inputs import (
     ForceOpt,
     GeneId,
     MethodChoice,
+    ObsOpt,
     Orientation,
+    OrthologsOpt,
     Species,
+    SpeciesOpt,
     Values,
 )
 from senox.io import check_outputs, write_outputs
@@ -56,9 +59,7 @@ def score_command(
     h5ad: Annotated[
         Path | None, typer.Option(help="Also write the scored data as .h5ad here.")
     ] = None,
-    species: Annotated[
-        Species, typer.Option(help="Species of the gene identifiers.")
-    ] = Species.auto,
+    species: SpeciesOpt = Species.auto,
     gene_id: Annotated[GeneId, typer.Option(help="Kind of gene identifier.")] = GeneId.auto,
     orientation: Annotated[
         Orientation, typer.Option(help="For tables: where the genes are.")
@@ -74,13 +75,16 @@ def score_command(
         str | None, typer.Option(help="dask.distributed scheduler address.")
     ] = None,
     seed: Annotated[int, typer.Option(help="Seed of the mean method's control genes.")] = 0,
+    sample_sheet: ObsOpt = None,
+    orthologs: OrthologsOpt = None,
     force: ForceOpt = False,
 ) -> None:
     """Score the redox–senescence programs for every cell or sample of INPUT."""
     from senox.io import tsv_text
     from senox.score import score_programs  # loads the compiled kernels: only when scoring
 
-    check_outputs([out, h5ad], force=force, inputs=[input_path, gmt])
+    inputs = [input_path, gmt, sample_sheet, orthologs]
+    check_outputs([out, h5ad], force=force, inputs=inputs)
     if scheduler is not None:
         check_address(scheduler)
     if backed and h5ad is not None:
@@ -89,7 +93,7 @@ def score_command(
     chosen = _chosen(program_names, _user_programs(gmt))
     adata = io.read(
         input_path, species=species.value, gene_id=gene_id.value, orientation=orientation.value,
-        values=values.value, backed=backed,
+        values=values.value, backed=backed, obs=sample_sheet, orthologs=orthologs,
     )  # fmt: skip
     score_programs(
         adata,
@@ -101,7 +105,7 @@ def score_command(
     )
     table = adata.obsm["senox_scores"].rename_axis("obs").reset_index()
     outputs = [out] if h5ad is None else [out, h5ad]
-    with write_outputs(outputs, force=force, inputs=[input_path, gmt]) as staged:
+    with write_outputs(outputs, force=force, inputs=inputs) as staged:
         staged[0].write_text(tsv_text(table, digits=8), encoding="utf-8", newline="")
         if h5ad is not None:
             adata.write_h5ad(staged[1])

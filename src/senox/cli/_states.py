@@ -15,8 +15,10 @@ from senox.cli._inputs import (
     InputArg,
     MethodChoice,
     MethodOpt,
+    ObsOpt,
     Orientation,
     OrientationOpt,
+    OrthologsOpt,
     Species,
     SpeciesOpt,
     Values,
@@ -42,6 +44,8 @@ def states_command(
     gene_id: GeneIdOpt = GeneId.auto,
     orientation: OrientationOpt = Orientation.auto,
     values: ValuesOpt = Values.auto,
+    sample_sheet: ObsOpt = None,
+    orthologs: OrthologsOpt = None,
     force: ForceOpt = False,
 ) -> None:
     """Call proliferating, quiescent, senescent (inflammatory / p53), escape-like or other."""
@@ -49,13 +53,16 @@ def states_command(
     from senox.states import call_states, state_fractions  # loads the scoring kernels
 
     by_group = out.with_name("states_by_group.tsv") if groupby else None
-    check_outputs([out, by_group], force=force, inputs=[input_path])
+    inputs = [input_path, sample_sheet, orthologs]
+    check_outputs([out, by_group], force=force, inputs=inputs)
     adata = io.read(
         input_path,
         species=species.value,
         gene_id=gene_id.value,
         orientation=orientation.value,
         values=values.value,
+        obs=sample_sheet,
+        orthologs=orthologs,
     )
     if groupby is not None and groupby not in adata.obs.columns:
         state_fractions(adata, groupby)  # raises the one-line error before any work
@@ -68,7 +75,7 @@ def states_command(
     texts = {out: tsv_text(table.rename_axis("obs").reset_index())}
     if by_group is not None and groupby is not None:
         texts[by_group] = tsv_text(state_fractions(adata, groupby).reset_index(), digits=4)
-    write_text_outputs(texts, force=force, inputs=[input_path])
+    write_text_outputs(texts, force=force, inputs=inputs)
     record = adata.uns["senox"]["states"]
     counts = record["counts"]
     for warning in record["warnings"]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from senox.io._genes import approved_symbols, hgnc_table, mouse_ortholog_table, resolve_symbol
-from senox.io._mapping import guess_gene_id, guess_species, map_to_human
+from senox.io._mapping import guess_gene_id, guess_species, map_to_human, ortholog_lookup
 from senox.io._output import (
     MANIFEST,
     OutputError,
@@ -42,6 +42,7 @@ __all__ = [
     "hgnc_table",
     "map_to_human",
     "mouse_ortholog_table",
+    "ortholog_lookup",
     "output_folder",
     "read",
     "resolve_symbol",

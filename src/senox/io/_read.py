@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import gzip
 import logging
+import re
 import zlib
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -28,14 +29,17 @@ from scipy import sparse  # type: ignore[import-untyped,unused-ignore]
 
 from senox._errors import InputError
 from senox.io._mapping import (
+    ENSEMBL_PATTERN,
     HOW,
     HUMAN_SYMBOL,
     ORIGINAL_ID,
     UNMAPPED,
+    SpeciesOption,
     count_gene_id_kinds,
     guess_gene_id,
     guess_species,
     map_to_human,
+    ortholog_lookup,
 )
 
 if TYPE_CHECKING:
@@ -48,6 +52,7 @@ logger = logging.getLogger(__name__)
 
 Orientation = Literal["auto", "genes_in_rows", "genes_in_columns"]
 Values = Literal["auto", "counts", "linear", "log"]
+GeneIdOption = Literal["auto", "symbol", "ensembl"]
 #: Observations × genes: a scipy CSR matrix or a dense numpy array.
 Matrix = Any
 
@@ -63,6 +68,14 @@ _CELL_LISTS = ("barcodes.tsv", "cells.csv", "cells.tsv")
 _FORMATS = ".h5ad, 10x .h5, a 10x folder, .mtx[.gz], or .csv/.tsv/.txt[.gz]"
 #: Exceptions that parsers raise on a corrupt or malformed file.
 _PARSE_ERRORS = (OSError, EOFError, ValueError, KeyError, IndexError, zlib.error)
+#: Delimiters a sample sheet or an ortholog table may use; the header's most frequent one wins.
+_DELIMITERS = ("\t", ",", ";")
+#: First fields that mark a header row in a cell list that has none by format (10x barcodes).
+_CELL_LIST_HEADERS = frozenset(
+    {"", "barcode", "barcodes", "cell", "cells", "cell_id", "cell_barcode", "obs", "obs_names"}
+)
+#: A 10x cell barcode: letters A, C, G, T, N, optionally with a suffix such as ``-1``.
+_BARCODE = r"[ACGTN]+(-\d+)?"
 
 
 @dataclass(frozen=True)
@@ -94,6 +107,16 @@ def _reading(path: Path, what: str) -> Iterator[None]:
             f"{path}: cannot read it as {what} ({_one_line(exc)}); "
             "check that the file is complete, not corrupt, and in that format"
         )
+        raise InputError(msg) from exc
+
+
+@contextmanager
+def _prefixed(where: str | Path) -> Iterator[None]:
+    """Put ``where`` (a file) in front of an :class:`InputError` raised without one."""
+    try:
+        yield
+    except InputError as exc:
+        msg = f"{where}: {exc}"
         raise InputError(msg) from exc
 
 
@@ -311,22 +334,57 @@ def _mtx_shape(path: Path) -> tuple[int, int]:
 def _read_list(path: Path, what: str, *, metadata: bool) -> pd.DataFrame:
     """A gene or cell list: one row per entry, the identifier first, as text.
 
-    ``.csv`` files have a header; other files (10x ``.tsv``) have none. With ``metadata``, the
-    columns after the first keep their inferred types (numbers stay numbers).
+    ``.csv`` files have a header; other files (10x ``.tsv``) have none, except a cell list whose
+    first row looks like one (see :func:`_starts_with_header`). With ``metadata``, the columns
+    after the first are typed by :func:`_typed`.
     """
     if not path.is_file():
         msg = f"{path}: {what} not found; check the path"
         raise InputError(msg)
     is_csv = path.name.lower().removesuffix(".gz").endswith(".csv")
-    text: dict[str, Any] = (
-        {"converters": {0: str}} if metadata else {"dtype": str, "keep_default_na": False}
-    )
     with _reading(path, f"a {what}"):
         table: pd.DataFrame = pd.read_csv(
-            path, sep="," if is_csv else "\t", header=0 if is_csv else None, **text
+            path,
+            sep="," if is_csv else "\t",
+            header=0 if is_csv else None,
+            dtype=str,
+            keep_default_na=metadata,
         )
     table.columns = table.columns.astype(str)
-    return table
+    if not metadata:
+        return table
+    ids = table.iloc[:, 0].fillna("")
+    if not is_csv and _starts_with_header(ids):
+        table = table.iloc[1:].set_axis(table.iloc[0].fillna("").to_list(), axis=1)
+        ids = ids.iloc[1:]
+    return pd.concat([ids.rename(table.columns[0]), _typed(table.iloc[:, 1:])], axis=1)
+
+
+def _starts_with_header(ids: pd.Series[str]) -> bool:
+    """Whether a cell list without a header by format (10x ``barcodes.tsv``) starts with one.
+
+    Yes when its first field is empty or a usual name of the column (``barcode``, ``cell``,
+    ``cell_id``, ``obs``, ...; any case), or when every later row starts with a 10x barcode
+    (``AAACCTGAGAAACCAT-1``) and the first does not.
+    """
+    if ids.empty:
+        return False
+    first = ids.iloc[0].strip()
+    if first.lower() in _CELL_LIST_HEADERS:
+        return True
+    rest = ids.iloc[1:]
+    return (
+        not rest.empty
+        and bool(rest.str.fullmatch(_BARCODE).all())
+        and re.fullmatch(_BARCODE, first) is None
+    )
+
+
+def _typed(table: pd.DataFrame) -> pd.DataFrame:
+    """Text columns in which every field is a number become numbers; the others stay text."""
+    numbers = table.apply(pd.to_numeric, errors="coerce")
+    numeric = [column for column in table.columns if numbers[column].notna().all()]
+    return table.assign(**{column: numbers[column] for column in numeric})
 
 
 def _mtx_gene_axis(
@@ -393,7 +451,7 @@ def _header(path: Path, sep: str) -> list[str]:
     return next(csv.reader([line], delimiter=sep))
 
 
-def _read_table(path: Path, orientation: Orientation) -> _Parsed:
+def _read_table(path: Path, orientation: Orientation, orthologs: pd.Series[str] | None) -> _Parsed:
     sep = _separator(path)
     header = _header(path, sep)
     with _reading(path, "a text table"):
@@ -406,7 +464,7 @@ def _read_table(path: Path, orientation: Orientation) -> _Parsed:
     _check_numeric(path, frame, columns)
     values = frame.to_numpy(dtype=np.float64)
     rows = pd.Index(frame.index.fillna("").astype(str), dtype=object)
-    genes_in_rows = _table_genes_in_rows(path, rows, columns, orientation)
+    genes_in_rows = _table_genes_in_rows(path, rows, columns, orientation, orthologs)
     if genes_in_rows:
         return _Parsed(values.T, pd.DataFrame(index=columns), (rows,), "genes_in_rows")
     return _Parsed(values, pd.DataFrame(index=rows), (columns,), "genes_in_columns")
@@ -444,12 +502,16 @@ def _check_numeric(path: Path, frame: pd.DataFrame, columns: pd.Index[str]) -> N
 
 
 def _table_genes_in_rows(
-    path: Path, rows: pd.Index[str], columns: pd.Index[str], orientation: Orientation
+    path: Path,
+    rows: pd.Index[str],
+    columns: pd.Index[str],
+    orientation: Orientation,
+    orthologs: pd.Series[str] | None,
 ) -> bool:
-    """Whether genes are the rows: as asked, or where more labels map to known genes."""
+    """Whether genes are the rows: as asked, or where more labels are gene identifiers."""
     if orientation != "auto":
         return orientation == "genes_in_rows"
-    in_rows, in_columns = (_n_mapped(map_to_human(list(ids))) for ids in (rows, columns))
+    in_rows, in_columns = (_n_gene_identifiers(ids, orthologs) for ids in (rows, columns))
     if in_rows == in_columns:
         msg = (
             f"{path}: cannot tell whether genes are the rows (e.g. {_examples(rows)}) or the "
@@ -458,6 +520,19 @@ def _table_genes_in_rows(
         )
         raise InputError(msg)
     return in_rows > in_columns
+
+
+def _n_gene_identifiers(labels: pd.Index[str], orthologs: pd.Series[str] | None) -> int:
+    """How many labels are Ensembl gene IDs (of any species) or known symbols.
+
+    Known symbols are human or mouse ones, and the genes of ``orthologs`` if given.
+    """
+    known = np.asarray(labels.str.match(ENSEMBL_PATTERN), dtype=bool)
+    tables = (None,) if orthologs is None else (None, orthologs)
+    for table in tables:
+        mapped = map_to_human(labels.tolist(), gene_id="symbol", orthologs=table)
+        known |= (mapped[HOW] != UNMAPPED).to_numpy()
+    return int(known.sum())
 
 
 # --------------------------------------------------------------------------- checks
@@ -474,8 +549,10 @@ def _check_not_empty(
         raise InputError(msg)
 
 
-def _check_labels(path: Path, labels: pd.Index[str], what: str) -> None:
-    """Refuse empty (or NA) and duplicate identifiers."""
+def _check_labels(
+    path: str | Path, labels: pd.Index[str], what: str, *, unique: bool = True
+) -> None:
+    """Refuse empty (or NA) identifiers and, if ``unique``, duplicate ones."""
     empty = np.flatnonzero(labels.astype(str).str.strip() == "")
     if len(empty):
         msg = (
@@ -484,7 +561,7 @@ def _check_labels(path: Path, labels: pd.Index[str], what: str) -> None:
         )
         raise InputError(msg)
     duplicated = labels[labels.duplicated()].unique()
-    if len(duplicated):
+    if unique and len(duplicated):
         msg = (
             f"{path}: duplicate {what} identifiers ({len(duplicated)}, e.g. "
             f"{_examples(duplicated)}); make them unique or merge those rows first"
@@ -563,36 +640,75 @@ def _map_genes(
     path: Path,
     candidates: Sequence[pd.Index[str]],
     *,
-    species: Literal["auto", "human", "mouse"],
-    gene_id: Literal["auto", "symbol", "ensembl"],
+    species: SpeciesOption,
+    gene_id: GeneIdOption,
+    orthologs: pd.Series[str] | None,
 ) -> _GeneMap:
-    """Map each candidate identifier column; keep the one that maps most (the first on ties).
+    """Map each candidate identifier column; keep the one giving the most distinct human symbols.
 
-    Warns when ``gene_id="auto"`` and the kept column mixes Ensembl IDs and symbols.
+    The first column wins ties. Warns when ``gene_id="auto"`` and the kept column mixes Ensembl
+    IDs and symbols, and when identifiers repeat (see :func:`_warn_repeated`).
     """
-    found = max(
-        (_map_one(list(ids), species=species, gene_id=gene_id) for ids in candidates),
-        key=lambda found: _n_mapped(found.mapping),
-    )
-    n_ensembl, n_symbols = count_gene_id_kinds(found.mapping[ORIGINAL_ID].astype(str).tolist())
+    found = [
+        _map_one(path, list(ids), species=species, gene_id=gene_id, orthologs=orthologs)
+        for ids in candidates
+    ]
+    best = max(range(len(found)), key=lambda i: _n_distinct(found[i].mapping))
+    mapping = found[best].mapping
+    n_ensembl, n_symbols = count_gene_id_kinds(mapping[ORIGINAL_ID].astype(str).tolist())
     if gene_id == "auto" and n_ensembl and n_symbols:
         logger.warning(
             "%s: the gene identifiers mix %d Ensembl IDs and %d symbols; each is mapped as "
             "what it is (%d of %d genes mapped to human symbols)",
-            path, n_ensembl, n_symbols, _n_mapped(found.mapping), len(found.mapping),
+            path, n_ensembl, n_symbols, _n_mapped(mapping), len(mapping),
         )  # fmt: skip
-    return found
+    _warn_repeated(path, candidates, best)
+    return found[best]
 
 
 def _map_one(
+    path: Path,
     ids: list[str],
     *,
-    species: Literal["auto", "human", "mouse"],
-    gene_id: Literal["auto", "symbol", "ensembl"],
+    species: SpeciesOption,
+    gene_id: GeneIdOption,
+    orthologs: pd.Series[str] | None,
 ) -> _GeneMap:
     kind = guess_gene_id(ids) if gene_id == "auto" else gene_id
     organism = guess_species(ids, gene_id=kind) if species == "auto" else species
-    return _GeneMap(map_to_human(ids, species=species, gene_id=gene_id), organism, kind)
+    with _prefixed(path):
+        mapping = map_to_human(ids, species=species, gene_id=gene_id, orthologs=orthologs)
+    return _GeneMap(mapping, organism, kind)
+
+
+def _warn_repeated(path: Path, candidates: Sequence[pd.Index[str]], kept: int) -> None:
+    """Say what happens to repeated identifiers in a gene list of several columns (10x).
+
+    Repeats in the kept column are merged (see :func:`_merge_genes`). Repeats in the first
+    column (the gene IDs) when a later one (the names) was kept are left behind.
+    """
+    ids = candidates[kept]
+    repeated = ids[ids.duplicated()].unique()
+    if len(repeated):
+        logger.warning(
+            "%s: %d gene identifiers appear more than once (e.g. %s); the rows of each are "
+            "merged: counts summed, other values averaged",
+            path, len(repeated), _examples(repeated),
+        )  # fmt: skip
+        return
+    first = candidates[0]
+    repeated = first[first.duplicated()].unique()
+    if kept and len(repeated):
+        logger.warning(
+            "%s: %d gene IDs appear more than once, under different names (e.g. %s); the "
+            "gene names, which are unique, are used instead",
+            path, len(repeated), _examples(repeated),
+        )  # fmt: skip
+
+
+def _n_distinct(mapping: pd.DataFrame) -> int:
+    """How many distinct human symbols the mapped identifiers give."""
+    return int(mapping.loc[mapping[HOW] != UNMAPPED, HUMAN_SYMBOL].nunique())
 
 
 def _n_mapped(mapping: pd.DataFrame) -> int:
@@ -665,6 +781,106 @@ def _float32(matrix: Matrix) -> Matrix:
     return np.asarray(matrix, dtype=np.float32)
 
 
+# --------------------------------------------------------------------------- side tables
+
+
+def _read_delimited(path: Path, what: str) -> pd.DataFrame:
+    """A text table with a header row, its delimiter sniffed from the header, fields as text.
+
+    Empty and NA fields are NaN. The delimiter is the one of tab, comma and semicolon that the
+    header holds most often.
+    """
+    if not path.is_file():
+        msg = f"{path}: {what} not found; check the path"
+        raise InputError(msg)
+    header = _first_line(path)
+    separator = max(_DELIMITERS, key=header.count)
+    with _reading(path, what):
+        table: pd.DataFrame = pd.read_csv(path, sep=separator, dtype=str, encoding="utf-8-sig")
+    return table
+
+
+@dataclass(frozen=True)
+class _SampleSheet:
+    """Annotations of the observations, indexed by observation ID."""
+
+    table: pd.DataFrame
+    #: The file, or "obs DataFrame".
+    name: str
+    #: Where the sheet holds the IDs, for the fix in a message.
+    ids_in: str
+
+
+def _sample_sheet(obs: str | Path | pd.DataFrame) -> _SampleSheet:
+    """Read a sample sheet (or take a DataFrame); refuse empty and duplicate IDs."""
+    if isinstance(obs, pd.DataFrame):
+        ids = pd.Index(obs.index.astype(str).str.strip(), dtype=object)
+        sheet = _SampleSheet(obs.set_axis(ids, axis=0), "obs DataFrame", "its index")
+    else:
+        path = Path(obs)
+        raw = _read_delimited(path, "a sample sheet")
+        if raw.shape[1] < 2:
+            msg = (
+                f"{path}: the sample sheet has 1 column; it needs a header row, the observation "
+                "IDs in the first column and one annotation per further column, separated by "
+                "tabs, commas or semicolons"
+            )
+            raise InputError(msg)
+        ids = pd.Index(raw.iloc[:, 0].fillna("").str.strip(), dtype=object)
+        sheet = _SampleSheet(
+            _typed(raw.iloc[:, 1:]).set_axis(ids, axis=0), str(path), "the first column"
+        )
+    _check_labels(sheet.name, pd.Index(sheet.table.index), "observation")
+    return sheet
+
+
+def _with_sample_sheet(obs: pd.DataFrame, sheet: _SampleSheet) -> pd.DataFrame:
+    """``obs`` with the sheet's columns, which replace columns of the same name (warned).
+
+    Every observation needs a row of the sheet; rows that match none are left out (warned).
+    """
+    observations = pd.Index(obs.index.astype(str), dtype=object)
+    rows = sheet.table.index
+    missing = observations[~observations.isin(rows)]
+    extra = rows[~rows.isin(observations)]
+    if len(missing):
+        unmatched = (
+            f" and {len(extra)} rows match no observation (e.g. {_examples(extra)})"
+            if len(extra)
+            else ""
+        )
+        msg = (
+            f"{sheet.name}: {len(missing)} of {len(observations)} observations have no row in "
+            f"the sample sheet (e.g. {_examples(missing)}){unmatched}; {sheet.ids_in} must "
+            "hold the observation IDs"
+        )
+        raise InputError(msg)
+    if len(extra):
+        logger.warning(
+            "%s: %d rows of the sample sheet match no observation (e.g. %s); they are left out",
+            sheet.name, len(extra), _examples(extra),
+        )  # fmt: skip
+    replaced = [str(column) for column in sheet.table.columns if column in obs.columns]
+    if replaced:
+        logger.warning(
+            "%s: the sample sheet's columns replace the data's obs columns of the same name "
+            "(%s)",
+            sheet.name, ", ".join(map(repr, replaced)),
+        )  # fmt: skip
+    annotations = sheet.table.reindex(observations).set_axis(obs.index, axis=0)
+    return obs.drop(columns=replaced).join(annotations)
+
+
+def _ortholog_source(orthologs: str | Path | pd.DataFrame) -> pd.Series[str]:
+    """The lookup of a user's ortholog table (a file or a DataFrame); see ortholog_lookup."""
+    if isinstance(orthologs, pd.DataFrame):
+        table, name = orthologs, "orthologs DataFrame"
+    else:
+        table, name = _read_delimited(Path(orthologs), "an ortholog table"), str(orthologs)
+    with _prefixed(name):
+        return ortholog_lookup(table)
+
+
 # --------------------------------------------------------------------------- read
 
 
@@ -672,12 +888,14 @@ def read(
     path: str | Path,
     *,
     orientation: Orientation = "auto",
-    species: Literal["auto", "human", "mouse"] = "auto",
-    gene_id: Literal["auto", "symbol", "ensembl"] = "auto",
+    species: SpeciesOption = "auto",
+    gene_id: GeneIdOption = "auto",
     values: Values = "auto",
     backed: bool = False,
     genes: str | Path | None = None,
     cells: str | Path | None = None,
+    obs: str | Path | pd.DataFrame | None = None,
+    orthologs: str | Path | pd.DataFrame | None = None,
 ) -> AnnData:
     """Read expression data as observations × human gene symbols, log-normalised.
 
@@ -696,10 +914,14 @@ def read(
         columns.
     species, gene_id
         The kind of gene identifier; ``"auto"`` guesses it (see
-        :func:`senox.io.map_to_human`). For 10x inputs, the ID and the name columns are both
-        tried and the one that maps more genes is kept. With ``gene_id="auto"``, identifiers
-        that mix Ensembl IDs and symbols are each mapped as what they are, with a warning
-        that counts each kind.
+        :func:`senox.io.map_to_human`). ``species="rat"`` or ``"other"`` (also guessed from
+        Ensembl IDs such as ``ENSRNOG…``) needs ``orthologs``. For 10x inputs, the ID and the
+        name columns are both tried and the one giving more distinct human symbols is kept
+        (the IDs on ties): so ``gene_id="symbol"`` reads the names, and IDs repeated under
+        different names make the names win. Identifiers repeated in the kept column are
+        merged like genes that map to one symbol, with a warning; other inputs refuse them.
+        With ``gene_id="auto"``, identifiers that mix Ensembl IDs and symbols are each mapped
+        as what they are, with a warning that counts each kind.
     values
         What the values are. ``"auto"``: if every stored value is a non-negative integer,
         ``"counts"``; else if the maximum exceeds 50, ``"linear"`` (already normalised, e.g.
@@ -714,8 +936,24 @@ def read(
     genes, cells
         Gene and cell lists of a ``.mtx`` file; by default found beside it (``features.tsv``,
         ``genes.tsv``; ``barcodes.tsv``, ``cells.csv``, ``cells.tsv``; each optionally
-        gzipped). ``.csv`` lists have a header row; others have none. The first column holds
-        the identifiers; further columns of a cell list go to ``obs``.
+        gzipped). ``.csv`` lists have a header row; others have none, except a cell list
+        whose first field is empty or a usual column name (``barcode``, ``cell``,
+        ``cell_id``, ``obs``, ...) or whose later rows all start with a 10x barcode and the
+        first does not. The first column holds the identifiers; further columns of a cell list
+        go to ``obs``, named by the header if there is one.
+    obs
+        A sample sheet: a ``.csv``/``.tsv``/``.txt`` file (optionally gzipped; tab, comma or
+        semicolon, the one most frequent in the header) with a header row, the observation IDs
+        in the first column and one annotation per further column; or a DataFrame indexed by
+        observation ID. Its columns join ``obs`` under their own names, replacing columns of
+        the same name, with a warning. A file's column is numeric when every row holds a
+        number, else text. Every observation needs a row; rows that match no observation are
+        left out with a warning; duplicate IDs are refused.
+    orthologs
+        A table of human orthologs for genes of a species senox ships none for (rat, any
+        other): a file like ``obs`` or a DataFrame, read by :func:`senox.io.ortholog_lookup`
+        (e.g. Ensembl BioMart's ``human_ensembl_gene``, ``rat_ensembl_gene``,
+        ``homology_type``, ``confidence``). Every gene identifier is then mapped through it.
 
     Returns
     -------
@@ -728,7 +966,8 @@ def read(
     - ``var["original_id"]`` (input identifiers, ``|``-joined where merged) and
       ``var["mapping"]`` (how each was mapped, see :func:`senox.io.map_to_human`);
     - ``layers["counts"]``: the merged raw counts, for count input only;
-    - ``obs``: the input's observation metadata (``.h5ad`` obs, extra cell-list columns);
+    - ``obs``: the input's observation metadata (``.h5ad`` obs, extra cell-list columns), and
+      the sample sheet's columns;
     - ``uns["senox_io"]``: ``format``, ``path``, ``orientation``, ``species``, ``gene_id``,
       ``values``, ``n_genes_in``, ``n_genes_out``, ``n_mapped``, ``n_unmapped`` and
       ``n_aggregated`` (output genes that merge two or more inputs).
@@ -738,22 +977,29 @@ def read(
     ~senox._errors.InputError
         For a missing, unknown, corrupt, empty or inconsistent input; empty or duplicate
         identifiers; negative, non-finite or non-real values; values that are all zero; a
-        complex, pattern or symmetric Matrix Market matrix. The message is one line naming
-        the file and the fix.
+        complex, pattern or symmetric Matrix Market matrix; a sample sheet that misses
+        observations or repeats IDs; genes of a species without an ortholog table. The
+        message is one line naming the file and the fix.
     """
     path = Path(path)
     fmt = _detect_format(path)
+    sheet = None if obs is None else _sample_sheet(obs)
+    lookup = None if orthologs is None else _ortholog_source(orthologs)
     if backed:
         if fmt != "h5ad":
             msg = f"{path}: --backed (backed=True) works only for .h5ad files; drop it"
             raise InputError(msg)
-        return _read_backed(path, orientation=orientation, species=species, gene_id=gene_id)
-    parsed = _parse(path, fmt, orientation, genes, cells)
+        return _read_backed(
+            path, orientation=orientation, species=species, gene_id=gene_id, orthologs=lookup,
+            sheet=sheet,
+        )  # fmt: skip
+    parsed = _parse(path, fmt, orientation, genes, cells, lookup)
     _check_not_empty(path, *parsed.matrix.shape)
     _check_labels(path, pd.Index(parsed.obs.index), "observation")
-    _check_labels(path, parsed.gene_ids[0], "gene")
+    _check_labels(path, parsed.gene_ids[0], "gene", unique=len(parsed.gene_ids) == 1)
+    obs_table = parsed.obs if sheet is None else _with_sample_sheet(parsed.obs, sheet)
     kind = _decide_values(path, parsed, values)
-    found = _map_genes(path, parsed.gene_ids, species=species, gene_id=gene_id)
+    found = _map_genes(path, parsed.gene_ids, species=species, gene_id=gene_id, orthologs=lookup)
     merged, var = _merge_genes(
         parsed.matrix, found.mapping, how="sum" if kind == "counts" else "mean"
     )
@@ -763,7 +1009,7 @@ def read(
         x, layers = (_log1p(merged) if kind == "linear" else merged), {}
     import anndata as ad  # slow to import: only when needed
 
-    adata = ad.AnnData(X=_float32(x), obs=parsed.obs, var=var, layers=layers)
+    adata = ad.AnnData(X=_float32(x), obs=obs_table, var=var, layers=layers)
     adata.uns["senox_io"] = _summary(path, fmt, parsed.orientation, found, kind)
     return adata
 
@@ -774,6 +1020,7 @@ def _parse(
     orientation: Orientation,
     genes: str | Path | None,
     cells: str | Path | None,
+    orthologs: pd.Series[str] | None,
 ) -> _Parsed:
     if fmt == "mtx":
         return _read_mtx(
@@ -785,12 +1032,9 @@ def _parse(
     if genes is not None or cells is not None:
         msg = f"{path}: genes= and cells= of senox.io.read apply only to .mtx files; drop them"
         raise InputError(msg)
-    readers = {
-        "h5ad": _read_h5ad,
-        "10x": _read_10x_dir,
-        "10x_h5": _read_10x_h5,
-        "table": _read_table,
-    }
+    if fmt == "table":
+        return _read_table(path, orientation, orthologs)
+    readers = {"h5ad": _read_h5ad, "10x": _read_10x_dir, "10x_h5": _read_10x_h5}
     return readers[fmt](path, orientation)
 
 
@@ -827,8 +1071,10 @@ def _read_backed(
     path: Path,
     *,
     orientation: Orientation,
-    species: Literal["auto", "human", "mouse"],
-    gene_id: Literal["auto", "symbol", "ensembl"],
+    species: SpeciesOption,
+    gene_id: GeneIdOption,
+    orthologs: pd.Series[str] | None,
+    sheet: _SampleSheet | None,
 ) -> AnnData:
     """Open an h5ad file backed; rename its genes to human symbols if that is one-to-one."""
     import anndata as ad  # slow to import: only when needed
@@ -840,7 +1086,11 @@ def _read_backed(
         _check_not_empty(path, adata.n_obs, adata.n_vars)
         _check_labels(path, adata.obs_names, "observation")
         _check_labels(path, adata.var_names, "gene")
-        found = _map_genes(path, (adata.var_names,), species=species, gene_id=gene_id)
+        if sheet is not None:
+            adata.obs = _with_sample_sheet(adata.obs, sheet)
+        found = _map_genes(
+            path, (adata.var_names,), species=species, gene_id=gene_id, orthologs=orthologs
+        )
         names = _var_names(found.mapping)
         _check_one_to_one(path, names)
         adata.var_names = pd.Index(names, dtype=object)

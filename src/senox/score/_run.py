@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from contextlib import nullcontext
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
@@ -14,6 +15,14 @@ from senox import __version__
 from senox._dask import client_for
 from senox._errors import InputError
 from senox._progress import progress_bar
+from senox.io._mapping import (
+    HOW,
+    HUMAN_SYMBOL,
+    UNMAPPED,
+    guess_gene_id,
+    guess_species,
+    map_to_human,
+)
 from senox.programs import CATALOGUE_VERSION, Program, select
 from senox.score._layout import coverage, resolve
 from senox.score._methods import MeanMethod, RankMethod
@@ -41,6 +50,13 @@ logger = logging.getLogger(__name__)
 Method = Literal["rank", "mean"]
 #: Observations at or above which a progress bar is shown by default.
 PROGRESS_FROM = 50_000
+#: A program is poorly covered when less than this share of its genes is in the data.
+MIN_PROGRAM_COVERAGE = 0.2
+#: Scoring is refused when most programs are poorly covered and less than this share of the
+#: data's gene identifiers mapped to human symbols: the species or identifier type is wrong.
+MIN_MAPPED_SHARE = 0.5
+#: How ``senox.io`` calls each kind of gene identifier, in the plural.
+_ID_KINDS = {"symbol": "symbols", "ensembl": "Ensembl IDs"}
 
 
 def make_method(
@@ -186,6 +202,91 @@ def score_matrix(
     return scores, table
 
 
+@dataclass(frozen=True)
+class _GeneNames:
+    """The gene names programs are matched against, and how they came from ``var_names``."""
+
+    names: pd.Index
+    #: Where the identifiers come from: the file ``senox.io.read`` read, or "adata.var_names".
+    source: str
+    #: What the identifiers were read as ("mouse symbols"), or "" when used as they are.
+    read_as: str = ""
+    n_mapped: int = 0
+    n_genes: int = 0
+
+    def describe(self) -> str:
+        """One phrase for ``uns``: how the names were obtained."""
+        if not self.read_as:
+            return "var_names as given"
+        return (
+            f"{self.read_as} from {self.source}, {self.n_mapped:,} of {self.n_genes:,} mapped "
+            "to human symbols"
+        )
+
+
+def human_gene_names(adata: AnnData) -> _GeneNames:
+    """``var_names`` as human symbols: mapped here unless they are human symbols already.
+
+    Data read by :func:`senox.io.read` are taken as they are (that reading mapped them). Other
+    ``var_names`` that look like Ensembl IDs or mouse symbols are mapped with
+    :func:`senox.io.map_to_human` (unmapped ones are kept); rat or other Ensembl IDs raise its
+    one-line error, which asks for an ortholog table.
+    """
+    read = adata.uns.get("senox_io")
+    if read is not None:
+        return _GeneNames(
+            adata.var_names, str(read["path"]), f"{read['species']} {_ID_KINDS[read['gene_id']]}",
+            int(read["n_mapped"]), int(read["n_genes_in"]),
+        )  # fmt: skip
+    ids = adata.var_names.astype(str).tolist()
+    gene_id = guess_gene_id(ids)
+    species = guess_species(ids, gene_id=gene_id)
+    if (species, gene_id) == ("human", "symbol"):
+        return _GeneNames(adata.var_names, "adata.var_names")
+    try:
+        mapping = map_to_human(ids, species=species, gene_id=gene_id)
+    except InputError as exc:
+        msg = f"adata.var_names: {exc}"
+        raise InputError(msg) from exc
+    mapped = (mapping[HOW] != UNMAPPED).to_numpy()
+    names = pd.Index(np.where(mapped, mapping[HUMAN_SYMBOL], ids), dtype=object)
+    found = _GeneNames(
+        names, "adata.var_names", f"{species} {_ID_KINDS[gene_id]}", int(mapped.sum()), len(ids)
+    )
+    logger.info("scoring %s", found.describe())
+    return found
+
+
+def _check_coverage(table: pd.DataFrame, genes: _GeneNames) -> None:
+    """Refuse when most programs are poorly covered and the gene identifiers explain it.
+
+    ``table``: per program ``n_genes`` and ``n_found``. Refused when more than half of the
+    programs have less than :data:`MIN_PROGRAM_COVERAGE` of their genes in the data and less
+    than :data:`MIN_MAPPED_SHARE` of the identifiers mapped to human symbols. Names used as
+    given (``var_names`` that look like human symbols) are never refused here: senox cannot
+    tell what they are.
+    """
+    share = table["n_found"] / table["n_genes"]
+    poor = table[share < MIN_PROGRAM_COVERAGE]
+    if not genes.read_as or 2 * len(poor) <= len(table):
+        return
+    mapped = genes.n_mapped / max(genes.n_genes, 1)
+    if mapped >= MIN_MAPPED_SHARE:
+        return
+    examples = ", ".join(
+        f"{name} {row.n_found}/{row.n_genes}" for name, row in poor.head(3).iterrows()
+    )
+    msg = (
+        f"{genes.source}: {len(poor)} of {len(table)} programs have under "
+        f"{MIN_PROGRAM_COVERAGE:.0%} of their genes in the data ({examples}) and only "
+        f"{mapped:.0%} of its {genes.n_genes:,} gene identifiers, read as {genes.read_as}, are "
+        "known genes: the species or the kind of identifier is probably wrong; set "
+        "--species and --gene-id, or give --orthologs FILE for another species (species=, "
+        "gene_id=, orthologs= of senox.io.read)"
+    )
+    raise InputError(msg)
+
+
 def score_programs(
     adata: AnnData,
     programs: Sequence[str] | Mapping[str, Program | Sequence[str]] | None = None,
@@ -208,8 +309,12 @@ def score_programs(
     Parameters
     ----------
     adata
-        Observations × genes, with human HGNC symbols as ``var_names`` (``senox.io.read`` maps
-        Ensembl IDs and mouse genes). ``X`` may be CSR/CSC, dense, backed on disk or a Dask array.
+        Observations × genes. ``X`` may be CSR/CSC, dense, backed on disk or a Dask array.
+        ``var_names`` are human HGNC symbols, or are mapped to them first (with
+        :func:`senox.io.map_to_human`) when they look like Ensembl IDs or mouse symbols; rat
+        and other species need ``senox.io.read(..., orthologs=)``. ``adata`` keeps its names.
+        Scoring is refused when more than half of the programs have under 20 % of their genes
+        in the data and under half of the identifiers map to human symbols.
     programs
         Names from the catalogue (``senox programs list``; default: all of them), or a mapping of
         names to :class:`~senox.programs.Program` objects or gene lists (``GENE-`` marks a gene
@@ -246,16 +351,19 @@ def score_programs(
     ``adata.obs[f"{key_added}_{program}"]`` : float
         The same scores, one column per program (for plotting).
     ``adata.uns[key_added]["scores"]`` : dict
-        Method, parameters, catalogue version and per-program gene coverage.
+        Method, parameters, catalogue version, per-program gene coverage and ``gene_names``
+        (how the names matched against the programs were obtained).
     """
     adata = adata.copy() if copy else adata
     chosen = as_programs(programs)
+    genes = human_gene_names(adata)
+    _check_coverage(coverage(chosen, resolve(chosen, genes.names)), genes)
     matrix = adata.layers[layer] if layer is not None else adata.X
     options: dict[str, Any] = {"max_rank": max_rank, "w_neg": w_neg, "ctrl_size": ctrl_size,
                                "n_bins": n_bins, "random_state": random_state}  # fmt: skip
     scores, table = score_matrix(
         matrix,
-        adata.var_names,
+        genes.names,
         chosen,
         method=method,
         chunk_size=chunk_size,
@@ -274,5 +382,6 @@ def score_programs(
         "catalogue_version": CATALOGUE_VERSION,
         "senox_version": __version__,
         "coverage": table.reset_index().to_dict(orient="list"),
+        "gene_names": genes.describe(),
     }
     return adata if copy else None

@@ -11,6 +11,7 @@ from senox import __version__
 from senox._errors import InputError
 from senox.programs import Program, catalogue
 from senox.score import score_matrix, score_programs
+from senox.score._run import human_gene_names
 from senox.score._source import columns_of, rows_with_values
 from senox.states._calibrate import Calibration, calibrate
 from senox.states._cycling import cycling_decision, fit_mixture
@@ -62,7 +63,10 @@ def parse_reference(adata: AnnData, reference: str | tuple[str, str] | None) -> 
     else:
         column, value = reference
     if column not in adata.obs.columns:
-        msg = f"reference column '{column}' is not in obs (columns: {_columns(adata)})"
+        msg = (
+            f"reference column '{column}' is not in obs (columns: {_columns(adata)}); "
+            "annotate the observations with a sample sheet (--obs FILE; obs= of senox.io.read)"
+        )
         raise InputError(msg)
     mask: pd.Series = adata.obs[column].astype(str) == value
     if mask.sum() < MIN_REFERENCE:
@@ -97,7 +101,8 @@ def expressed(adata: AnnData) -> pd.Series:
 def _cell_cycle_score(adata: AnnData) -> pd.Series:
     """The proliferation program by the mean method (cycle genes minus matched controls)."""
     program = {"proliferation": catalogue()["proliferation"]}
-    scores, _ = score_matrix(adata.X, adata.var_names, program, method="mean", progress=False)
+    names = human_gene_names(adata).names
+    scores, _ = score_matrix(adata.X, names, program, method="mean", progress=False)
     return pd.Series(scores["proliferation"].to_numpy(), index=adata.obs_names)
 
 
@@ -134,9 +139,10 @@ def arrest_free_scores(adata: AnnData, method: str) -> pd.DataFrame:
     programs = {k: v for k, v in _axis_catalogue().items() if k != "proliferation"}
     shared = {g for program in programs.values() for g in program.genes}
     cycle_only = set(catalogue()["proliferation"].genes) - shared
-    keep = np.flatnonzero(~adata.var_names.isin(sorted(cycle_only)))
+    names = human_gene_names(adata).names
+    keep = np.flatnonzero(~names.isin(sorted(cycle_only)))
     scores, _ = score_matrix(
-        columns_of(adata.X, keep), adata.var_names[keep], programs, method=method, progress=False
+        columns_of(adata.X, keep), names[keep], programs, method=method, progress=False
     )
     scores.index = adata.obs_names
     return scores
