@@ -4,7 +4,7 @@ For each set: the senescence score's AUROC (or Spearman rho) against the known l
 side with SenMayo scored by pyucell (UCell) and by scanpy's ``score_genes``; the state calls with
 and without a reference, as a confusion table; the checks of `expectations.py` (written before
 this script first ran), each a hit or a miss; the null checks; and whether ``senox score``,
-``senox states`` and ``senox run`` finish on the set's own files. Writes
+``senox states`` and ``senox run`` finish on the set's own files and sample sheet. Writes
 ``validation/results/real_data.md`` and ``.json``. Usage:
 
     python validation/real_data.py [--shared ../shared] [--skip-cli]
@@ -281,17 +281,42 @@ def null_figures(shared: Path, work: Path, seed: int = 0) -> dict[str, dict[str,
 # ----------------------------------------------------------------------------- the CLI
 
 
-def cli_runs(name: str, adata: ad.AnnData, work: Path) -> dict[str, str]:
-    """``senox score``, ``states`` and ``run`` on the set (as an .h5ad with its annotations)."""
-    path = work / f"{name}_input.h5ad"
-    saved = ad.AnnData(adata.layers.get("counts", adata.X), obs=adata.obs[[DESIGN[name]["group"]]])
-    saved.var_names = adata.var_names
-    saved.write_h5ad(path)
+def _own_files(name: str, shared: Path) -> list[str | Path] | None:
+    """The set's own files and sample sheet, as the command line takes them.
+
+    ``None`` for PC9: its two per-condition tables cannot be one input, so it goes in as an
+    .h5ad assembled from them.
+    """
+    data = shared / "data"
+    return {
+        "marthandan2016": [data / "marthandan2016" / "marthandan2016_expression.csv.gz",
+                           "--obs", data / "marthandan2016" / "marthandan2016_samples.csv"],
+        "marthandan_pd": [data / "marthandan2016_pd_series_counts" / "pd_raw_counts.csv.gz",
+                          "--obs", data / "marthandan2016_pd_series_counts" / "pd_samples.csv"],
+        "rat_quiescence": [data / "ref_rat_quiescence_depth" / "ref_raw_counts.csv.gz",
+                           "--obs", data / "ref_rat_quiescence_depth" / "ref_samples.csv",
+                           "--species", "rat", "--orthologs",
+                           data / "ref_rat_quiescence_depth" / "rat_human_orthologs_ensembl.tsv.gz"],
+        "chan2024": [data / "chan2024_kras_ois" / "counts.mtx.gz"],
+    }.get(name)  # fmt: skip
+
+
+def cli_runs(name: str, adata: ad.AnnData, work: Path, shared: Path) -> dict[str, str]:
+    """``senox score``, ``states`` and ``run`` on the set's own files and sample sheet."""
+    own = _own_files(name, shared)
+    if own is None:
+        path = work / f"{name}_input.h5ad"
+        group = adata.obs[[DESIGN[name]["group"]]]
+        saved = ad.AnnData(adata.layers.get("counts", adata.X), obs=group)
+        saved.var_names = adata.var_names
+        saved.write_h5ad(path)
+        own = [path]
+    path, *options = own
     reference = ["--reference", DESIGN[name]["reference"]]
     commands = {
-        "score": ["score", path, "--out", work / f"{name}_scores.tsv"],
-        "states": ["states", path, "--out", work / f"{name}_states.tsv", *reference],
-        "run": ["run", path, "--out", work / f"{name}_run", *reference,
+        "score": ["score", path, *options, "--out", work / f"{name}_scores.tsv"],
+        "states": ["states", path, *options, "--out", work / f"{name}_states.tsv", *reference],
+        "run": ["run", path, *options, "--out", work / f"{name}_run", *reference,
                 "--groupby", DESIGN[name]["group"], "--cohort", "4"],
     }  # fmt: skip
     results = {}
@@ -378,7 +403,7 @@ def main() -> None:
             adata = loader(args.shared, work)
             results[name] = figures(name, adata, args.shared)
             if not args.skip_cli:
-                results[name]["cli"] = cli_runs(name, adata, work)
+                results[name]["cli"] = cli_runs(name, adata, work, args.shared)
         results.update(null_figures(args.shared, work))
     text = report(results, time.perf_counter() - started)
     args.out.parent.mkdir(parents=True, exist_ok=True)
