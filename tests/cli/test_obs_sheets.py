@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 
 from senox import programs
 from senox.cli import app
+from tests._cli import refused
 from tests.conftest import SHARED
 
 runner = CliRunner()
@@ -47,15 +48,6 @@ def write_sheet(path, ids=SAMPLES, sep="\t"):
 
 def invoke(*args):
     return runner.invoke(app, [str(a) for a in args])
-
-
-def refused(result, *fragments):
-    """Exit code 2 and one line holding every fragment."""
-    assert result.exit_code == 2, result.output
-    (line,) = result.output.strip().splitlines()
-    for fragment in fragments:
-        assert fragment in line, line
-    return line
 
 
 @pytest.mark.parametrize(

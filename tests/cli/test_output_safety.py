@@ -18,6 +18,7 @@ from typer.testing import CliRunner
 
 from senox.cli import app
 from senox.io import MANIFEST
+from tests._cli import refused
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -27,15 +28,6 @@ runner = CliRunner()
 
 def invoke(*args: object):
     return runner.invoke(app, [str(a) for a in args])
-
-
-def _one_line_error(result, *fragments: str) -> None:
-    assert result.exit_code == 2, result.output
-    lines = result.output.strip().splitlines()
-    assert len(lines) == 1, result.output
-    assert lines[0].startswith("error: ")
-    for fragment in fragments:
-        assert fragment in lines[0], lines[0]
 
 
 def _tree(folder: Path) -> dict[str, str]:
@@ -71,9 +63,7 @@ def table(tmp_path):
 def test_the_current_folder_is_refused_with_force(users_folder, command):
     before = _tree(users_folder)
     extra = ["--strategy", "chemo"] if command == "simulate" else []
-    _one_line_error(
-        invoke(command, *extra, "--out", ".", "--force"), "is the current folder or holds it"
-    )
+    refused(invoke(command, *extra, "--out", ".", "--force"), "is the current folder or holds it")
     assert _tree(users_folder) == before
 
 
@@ -83,7 +73,7 @@ def test_force_never_deletes_a_users_file_in_the_output_folder(tmp_path, command
     out.mkdir()
     (out / "thesis.txt").write_text("four years")
     extra = ["--strategy", "untreated", "--days", "10"] if command == "simulate" else []
-    _one_line_error(invoke(command, *extra, "--out", out, "--force"), "thesis.txt", "did not write")
+    refused(invoke(command, *extra, "--out", out, "--force"), "thesis.txt", "did not write")
     assert _tree(out) == {"thesis.txt": "four years"}
     assert sorted(p.name for p in tmp_path.iterdir()) == ["results"]
 
@@ -104,15 +94,15 @@ def test_run_refuses_its_own_input_folder(tmp_path):
     data.mkdir()
     (data / "matrix.mtx").write_text("%%MatrixMarket matrix coordinate integer general\n")
     before = _tree(data)
-    _one_line_error(invoke("run", data, "--out", data, "--force"), "is the input")
-    _one_line_error(invoke("run", data, "--out", tmp_path, "--force"), "holds the input")
+    refused(invoke("run", data, "--out", data, "--force"), "is the input")
+    refused(invoke("run", data, "--out", tmp_path, "--force"), "holds the input")
     assert _tree(data) == before
 
 
 @pytest.mark.parametrize("command", ["score", "states"])
 def test_an_output_equal_to_the_input_is_refused(table, command):
     before = table.read_text()
-    _one_line_error(invoke(command, table, "--out", table, "--force"), "is the input")
+    refused(invoke(command, table, "--out", table, "--force"), "is the input")
     assert table.read_text() == before
 
 
@@ -129,7 +119,7 @@ def test_an_existing_path_of_any_kind_is_refused_without_leftovers(tmp_path, kin
         out.symlink_to(tmp_path / "real")
     before = _tree(tmp_path)
     result = invoke("simulate", "--strategy", "untreated", "--days", "10", "--out", out, "--force")
-    _one_line_error(result)
+    refused(result)
     assert _tree(tmp_path) == before
 
 
@@ -140,7 +130,7 @@ def test_a_full_disk_leaves_neither_the_tsv_nor_the_h5ad(table, tmp_path, monkey
     monkeypatch.setattr(ad.AnnData, "write_h5ad", no_space)
     out, h5ad = tmp_path / "s.tsv", tmp_path / "s.h5ad"
     result = invoke("score", table, "--out", out, "--h5ad", h5ad)
-    _one_line_error(result, "s.h5ad: could not write (No space left on device)")
+    refused(result, "s.h5ad: could not write (No space left on device)")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["data.csv"]
 
 

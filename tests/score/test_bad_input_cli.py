@@ -18,6 +18,7 @@ from typer.testing import CliRunner
 from senox import programs
 from senox.cli import app
 from senox.io import hgnc_table
+from tests._cli import refused
 
 runner = CliRunner()
 GENES = sorted({g for p in programs.catalogue().values() for g in p.genes})[:200]
@@ -32,15 +33,6 @@ def write_table(path, genes, counts=None):
 
 def score(*args):
     return runner.invoke(app, ["score", *map(str, args)])
-
-
-def refused(result, *fragments):
-    """Exit code 2 and one line holding every fragment."""
-    assert result.exit_code == 2, result.output
-    (line,) = result.output.strip().splitlines()
-    for fragment in fragments:
-        assert fragment in line, line
-    return line
 
 
 def test_an_all_zero_table_is_refused(tmp_path):
