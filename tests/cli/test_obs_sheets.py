@@ -146,10 +146,11 @@ def test_extra_sheet_rows_are_left_out_with_a_warning(bulk, tmp_path, caplog):
     )
 
 
-def test_the_sheet_is_an_input_no_output_may_replace(bulk, tmp_path):
+@pytest.mark.parametrize("command", ["score", "run"])
+def test_the_sheet_is_an_input_no_output_may_replace(bulk, tmp_path, command):
     sheet = write_sheet(tmp_path / "samples.tsv")
     before = sheet.read_text()
-    result = invoke("score", bulk, "--obs", sheet, "--out", sheet, "--force")
+    result = invoke(command, bulk, "--obs", sheet, "--out", sheet, "--force")
     refused(result, "is the input")
     assert sheet.read_text() == before
 

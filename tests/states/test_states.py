@@ -127,8 +127,8 @@ def test_axes_do_not_see_the_cycle_only_genes(groups, method):
     columns = arrested.var_names.get_indexer(cycle_only)
     values[:, columns] *= 0.05
     arrested.X = sparse.csr_matrix(values)
-    before = arrest_free_scores(groups, method)
-    after = arrest_free_scores(arrested, method)
+    before = arrest_free_scores(groups, method, groups.var_names)
+    after = arrest_free_scores(arrested, method, arrested.var_names)
     if method == "rank":
         pd.testing.assert_frame_equal(before, after)
     else:  # the mean method's bins follow the data, so only the ranks are shared

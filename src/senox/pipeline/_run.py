@@ -289,7 +289,8 @@ def run_pipeline(
     together (a temporary folder renamed into place), or not at all.
     """
     out = Path(out)
-    check_outputs([out], kind="folder", force=force, inputs=[options.input])
+    inputs = [options.input, options.read_options.get("obs"), options.read_options.get("orthologs")]
+    check_outputs([out], kind="folder", force=force, inputs=inputs)
     check_simulation_size(
         strategies=len(builtin_strategies()) + options.extra_strategies,
         cohort=options.cohort,
@@ -364,7 +365,7 @@ def run_pipeline(
         "warnings": warnings,
         "outputs": list(OUTPUTS),
     }
-    with output_folder(out, force=force, inputs=[options.input]) as tmp:
+    with output_folder(out, force=force, inputs=inputs) as tmp:
         (tmp / "report.html").write_text(html, encoding="utf-8")
         _write_tables(
             tmp,

@@ -98,10 +98,12 @@ def expressed(adata: AnnData) -> pd.Series:
     return mask
 
 
-def _cell_cycle_score(adata: AnnData) -> pd.Series:
-    """The proliferation program by the mean method (cycle genes minus matched controls)."""
+def _cell_cycle_score(adata: AnnData, names: pd.Index) -> pd.Series:
+    """The proliferation program by the mean method (cycle genes minus matched controls).
+
+    ``names``: the genes as human symbols (:func:`senox.score._run.human_gene_names`).
+    """
     program = {"proliferation": catalogue()["proliferation"]}
-    names = human_gene_names(adata).names
     scores, _ = score_matrix(adata.X, names, program, method="mean", progress=False)
     return pd.Series(scores["proliferation"].to_numpy(), index=adata.obs_names)
 
@@ -126,7 +128,7 @@ def _axis_catalogue() -> dict[str, Program]:
     return {**catalogue(), SENESCENCE_UP: Program(SENESCENCE_UP, senescence.up)}
 
 
-def arrest_free_scores(adata: AnnData, method: str) -> pd.DataFrame:
+def arrest_free_scores(adata: AnnData, method: str, names: pd.Index) -> pd.DataFrame:
     """Every program but ``proliferation``, scored without the cycle-only genes.
 
     Arrest lowers the genes that are in ``proliferation`` and in no other program (301 of its
@@ -134,12 +136,12 @@ def arrest_free_scores(adata: AnnData, method: str) -> pd.DataFrame:
     higher against its controls), so a merely arrested cell would look a little senescent,
     inflammatory and p53-active. Leaving those genes out of the data before scoring removes
     that shift at its source. The reported program scores (``obsm[f"{key}_scores"]``) are the
-    standard ones.
+    standard ones. ``names``: the genes as human symbols
+    (:func:`senox.score._run.human_gene_names`).
     """
     programs = {k: v for k, v in _axis_catalogue().items() if k != "proliferation"}
     shared = {g for program in programs.values() for g in program.genes}
     cycle_only = set(catalogue()["proliferation"].genes) - shared
-    names = human_gene_names(adata).names
     keep = np.flatnonzero(~names.isin(sorted(cycle_only)))
     scores, _ = score_matrix(
         columns_of(adata.X, keep), names[keep], programs, method=method, progress=False
@@ -202,7 +204,9 @@ def call_states(
         keyed by the sub-cluster id, so that ``write_h5ad`` can store it), and
         ``subcluster_test``: the SigClust test of the senescent observations for structure
         (n, cluster index, null median, p-value, supported; empty with fewer than 12), and
-        ``warnings`` (plain text; e.g. a reference of fewer than 10 observations).
+        ``warnings`` (plain text; e.g. a reference of fewer than 10 observations, or cycling
+        calls with an extreme senescence axis), and ``cycling_rule``: the rule that decided
+        cycling (``mixture``, ``reference``, ``split`` or ``sign``) with its figures.
     """
     adata = adata.copy() if copy else adata
     reference_mask = parse_reference(adata, reference)
@@ -210,10 +214,13 @@ def call_states(
     scores = _scores(adata, key_added, method)
     proliferation = scores.loc[informative, "proliferation"]
     mixture = fit_mixture(proliferation.to_numpy())
-    axis_scores = arrest_free_scores(adata, method).assign(proliferation=scores["proliferation"])
+    names = human_gene_names(adata).names
+    axis_scores = arrest_free_scores(adata, method, names).assign(
+        proliferation=scores["proliferation"]
+    )
     calibration = calibrate(axis_scores[informative], reference_mask)
     z = calibration.zscores(axis_scores)
-    cell_cycle = None if mixture.supported else _cell_cycle_score(adata)[informative]
+    cell_cycle = None if mixture.supported else _cell_cycle_score(adata, names)[informative]
     cycling, cycling_rule = cycling_decision(
         proliferation,
         z["proliferation"],

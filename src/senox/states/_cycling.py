@@ -229,8 +229,12 @@ def cycling_decision(
         msg = "cell_cycle scores are needed when the proliferation mixture is not supported"
         raise ValueError(msg)
     sign = cycling_margin(proliferation, cell_cycle, mixture, slope)
-    if reference is not None and reference.reindex(sign.index, fill_value=False).any():
-        in_reference = reference.reindex(sign.index, fill_value=False).to_numpy(dtype=bool)
+    in_reference = (
+        np.zeros(len(sign), dtype=bool)
+        if reference is None
+        else reference.reindex(sign.index, fill_value=False).to_numpy(dtype=bool)
+    )
+    if in_reference.any():
         reference_cycles = bool(np.median(sign[in_reference]) >= 0)
         z = z_proliferation.reindex(sign.index)
         margin = z + RELATIVE_BAR if reference_cycles else z - RELATIVE_BAR

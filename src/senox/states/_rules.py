@@ -10,8 +10,9 @@ Axes are robust z-scores of program scores (see :mod:`senox.states._calibrate`):
 
 Thresholds are in baseline robust SDs. Why each is where it is:
 
-- ``cycling >= 0``: cycling, from the mixture of proliferation scores (or, in one-population
-  data, proliferation no more than 1 SD below the baseline); ``cycling < 0``: arrested.
+- ``cycling >= 0``: cycling; ``cycling < 0``: arrested. Decided by the mixture of proliferation
+  scores, or in designs too small for it against the reference, by a calibrated two-group
+  split, or by the sign of the cycle genes (:mod:`senox.states._cycling`).
 - ``sen >= 1.5``: senescent. Arrest alone does not raise the senescence program, so we ask for a
   clear rise (1.5 SD, about the 93rd percentile of a normal baseline) beyond arrest.
 - ``sen < 1.5`` and ``sasp < 1.5``: quiescent. Arrested, yet neither the senescence program nor
