@@ -16,6 +16,7 @@ from senox.kb._export import export, info
 from senox.kb._lint import LintReport, lint
 from senox.kb._query import AgentCard, agents, load_evidence, sasp, search, show
 from senox.kb._resolve import resolve_agent
+from senox.kb._standing import UNVERIFIED_STAGE, agent_standing, checked_stages
 from senox.kb._store import user_db_path
 from senox.kb._user import add, check_user_file
 
@@ -24,11 +25,14 @@ __all__ = [
     "RECORD_COLS",
     "SASP_COLS",
     "STAGES",
+    "UNVERIFIED_STAGE",
     "AgentCard",
     "LintReport",
     "add",
+    "agent_standing",
     "agents",
     "check_user_file",
+    "checked_stages",
     "export",
     "info",
     "lint",
