@@ -48,7 +48,7 @@ def test_every_output_is_written(bundled: Path) -> None:
     assert list(states.columns[:4]) == ["obs", "state", "confidence", "redox_index"]
     assert len(states) == 500
     strategies = pd.read_csv(bundled / "strategies.tsv", sep="\t")
-    assert strategies.columns[:2].tolist() == ["strategy", "median_time_to_relapse_days"]
+    assert strategies.columns[:2].tolist() == ["strategy", "rank"]
     assert {"chemo", "chemo+senolytic", "ros_inducer+nrf2_inhibitor"} <= set(strategies.strategy)
     assert any(
         s.startswith("chemo+")

@@ -228,10 +228,10 @@ def test_entity_expansion_is_refused_before_libroadrunner(tmp_path: Path, comman
     [
         (
             ["--cohort", 10_000_000],
-            "simulating 9 strategies × 10,000,000 patients × 54 time points",
+            "simulating 10 strategies × 10,000,000 patients × 54 time points",
         ),
-        (["--days", "1e9"], "simulating 9 strategies × 1 patient × 1,000,000,001 time points"),
-        (["--step", "1e-6"], "simulating 9 strategies × 1 patient × 365,000,001 time points"),
+        (["--days", "1e9"], "simulating 10 strategies × 1 patient × 1,000,000,001 time points"),
+        (["--step", "1e-6"], "simulating 10 strategies × 1 patient × 365,000,001 time points"),
     ],
 )
 def test_simulations_too_large_for_the_machine(

@@ -70,8 +70,11 @@ def test_summary_columns_and_outcomes() -> None:
     chemo = summary.loc["chemo"]
     assert 0 < chemo.min_burden < 0.5
     assert 60 < chemo.time_to_relapse_days < 365
-    traj = result.trajectories
-    burden = traj[traj.strategy == "chemo"].burden.to_numpy()
+    traj = result.trajectories.query("strategy == 'chemo'")
+    growing = (traj.P + traj.E).to_numpy()
+    relapse = traj.time_days.to_numpy()[np.argmax((growing >= 1.0) & (traj.time_days > 7))]
+    assert chemo.time_to_relapse_days == pytest.approx(relapse, abs=1.0)  # on P + E, not S
+    burden = traj.burden.to_numpy()
     assert burden.min() == pytest.approx(chemo.min_burden)
 
 
@@ -97,8 +100,9 @@ def test_ranking_and_relapse_free_curves() -> None:
             "toxicity": 1.0,
         }
     )
-    ranked = rank_strategies(summary)
+    ranked = rank_strategies(summary, days=100)
     assert list(ranked.strategy) == ["b", "a"]
+    assert ranked["rank"].tolist() == [1, 2]  # b relapses later at the same harm: a is dominated
     medians = ranked.set_index("strategy")["median_time_to_relapse_days"].astype(float)
     assert medians["a"] == 20
     assert np.isnan(medians["b"])

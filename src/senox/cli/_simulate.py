@@ -66,11 +66,12 @@ def show_command(
 
 _SHORT_NAMES = {
     "strategy": "strategy",
-    "median_time_to_relapse_days": "relapse (d)",
-    "relapse_free_fraction": "relapse-free",
-    "median_min_burden": "min burden",
-    "median_escaped_fraction": "escaped",
+    "rank": "tier",
+    "restricted_mean_time_to_relapse_days": "days free",
+    "relapse_free_fraction": "free at end",
     "median_toxicity": "toxicity",
+    "median_escaped_fraction": "escaped",
+    "tier_stability": "tier kept",
 }
 
 
@@ -111,6 +112,7 @@ def simulate_command(
     from senox.io import tsv_text
     from senox.model import (
         builtin_strategies,
+        dose_equivalents,
         load_model,
         load_strategies,
         rank_strategies,
@@ -142,7 +144,13 @@ def simulate_command(
         }
         for name, table in tables.items():
             (tmp / name).write_text(tsv_text(table), encoding="utf-8", newline="")
-    ranked = rank_strategies(result.summary).round(3)
+    ranked = rank_strategies(
+        result.summary, days=result.days, dose_equivalents=dose_equivalents(strategies), seed=seed
+    ).round(3)
     shown = ranked.rename(columns=_SHORT_NAMES)[list(_SHORT_NAMES.values())]
-    print_table(shown, title="Strategies ranked by median time to relapse (days; nan: not reached)")
+    print_table(
+        shown,
+        title="Pareto tiers: benefit (mean relapse-free days) against harm (toxicity, escaped "
+        "fraction); one tier = tied",
+    )
     typer.echo(f"wrote trajectories.tsv, summary.tsv and relapse_free.tsv to {out}/", err=True)

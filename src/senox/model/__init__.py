@@ -18,12 +18,13 @@ from senox.model._claims import CLAIMS, SASP_DEPENDENT_IMMUNITY, evaluate_claims
 from senox.model._export import to_antimony, to_sbml
 from senox.model._limits import check_seed, check_simulation_size, check_table_size
 from senox.model._ode import simulate
+from senox.model._personalise import measured_features, parameter_ranges
+from senox.model._rank import dose_equivalents, pareto_tiers, rank_strategies
 from senox.model._sbml import PUBLISHED, parse_duration, run_sbml, time_unit_seconds
 from senox.model._simulate import (
     STATE_SPECIES,
     SimulationResult,
     initial_from_fractions,
-    rank_strategies,
     relapse_free,
     sample_cohort,
     simulate_strategies,
@@ -68,11 +69,15 @@ __all__ = [
     "check_simulation_size",
     "check_table_size",
     "compile_sbml",
+    "dose_equivalents",
     "evaluate_claims",
     "initial_from_fractions",
     "load_model",
     "load_strategies",
     "load_strategy",
+    "measured_features",
+    "parameter_ranges",
+    "pareto_tiers",
     "parse_duration",
     "passos_escape",
     "rank_strategies",

@@ -23,8 +23,11 @@ if TYPE_CHECKING:
     from senox.model._spec import Dose
     from senox.model._strategy import Strategy
 
-#: Tumour cells: their sum is the burden that regresses and relapses.
+#: Tumour cells: their sum is the tumour burden.
 BURDEN = ("P", "S_i", "S_p", "E")
+#: Tumour cells that divide: relapse is their regrowth. Senescent cells are left out, so that a
+#: senolytic, which removes cells that were not growing, does not delay relapse by bookkeeping.
+GROWING = ("P", "E")
 #: Species the outcomes and trajectory tables read: the burden, the SASP, its integral, toxicity.
 READ_SPECIES = (*BURDEN, "A_nfkb", "A_p53", "A_auc", "Tox")
 
@@ -61,11 +64,18 @@ class SimulationResult:
     days: float
 
 
-def sample_cohort(spec: ModelSpec, n: int, seed: int) -> NDArray[np.float64]:
+def sample_cohort(
+    spec: ModelSpec,
+    n: int,
+    seed: int,
+    ranges: Mapping[str, tuple[float, float]] | None = None,
+) -> NDArray[np.float64]:
     """``n`` parameter vectors drawn from each parameter's plausible range (seeded).
 
     Positive ranges are sampled log-uniformly (rates and scales vary by fold changes), ranges that
-    include 0 uniformly.
+    include 0 uniformly. ``ranges`` replaces the range of some parameters by name (e.g. the
+    windows :func:`senox.model.parameter_ranges` derives from measured data); the draws of the
+    others do not change.
 
     >>> from senox.model import load_model
     >>> spec = load_model("redox_senescence")
@@ -79,8 +89,16 @@ def sample_cohort(spec: ModelSpec, n: int, seed: int) -> NDArray[np.float64]:
     check_seed(seed)
     rng = np.random.default_rng(seed)
     u = rng.random((n, len(spec.parameters)))
-    low = np.array([p.low for p in spec.parameters])
-    high = np.array([p.high for p in spec.parameters])
+    chosen = ranges or {}
+    unknown = sorted(set(chosen) - set(spec.parameter_names))
+    if unknown:
+        msg = f"parameter range for {', '.join(unknown)}: the model has no such parameter"
+        raise InputError(msg)
+    low = np.array([chosen.get(p.name, (p.low, p.high))[0] for p in spec.parameters])
+    high = np.array([chosen.get(p.name, (p.low, p.high))[1] for p in spec.parameters])
+    if not (np.isfinite(low).all() and np.isfinite(high).all() and (low <= high).all()):
+        msg = "parameter ranges must be finite, with low ≤ high"
+        raise InputError(msg)
     logged = low > 0
     out: NDArray[np.float64] = low + u * (high - low)
     log_low, log_high = np.log(low[logged]), np.log(high[logged])
@@ -133,9 +151,15 @@ def check_initial(spec: ModelSpec, initial: Mapping[str, float]) -> None:
 
 
 def _parameter_matrix(
-    spec: ModelSpec, cohort: int, seed: int, overrides: Mapping[str, float]
+    spec: ModelSpec,
+    cohort: int,
+    seed: int,
+    overrides: Mapping[str, float],
+    ranges: Mapping[str, tuple[float, float]] | None,
 ) -> NDArray[np.float64]:
-    matrix = sample_cohort(spec, cohort, seed) if cohort else np.array([spec.parameter_values()])
+    matrix = (
+        sample_cohort(spec, cohort, seed, ranges) if cohort else np.array([spec.parameter_values()])
+    )
     names = spec.parameter_names
     for name, value in overrides.items():
         if name not in names:
@@ -145,27 +169,35 @@ def _parameter_matrix(
     return matrix
 
 
-def relapse_times(time: NDArray[np.float64], burden: NDArray[np.float64]) -> NDArray[np.float64]:
-    """Time at which the burden first returns to its starting size after its lowest point.
+def relapse_times(
+    time: NDArray[np.float64],
+    burden: NDArray[np.float64],
+    threshold: NDArray[np.float64] | None = None,
+) -> NDArray[np.float64]:
+    """Time at which the burden first reaches ``threshold`` again after its lowest point.
 
-    ``burden`` is (runs × times). Linear interpolation between grid points; NaN where the burden
-    stays below its start; 0 where it never falls below its start (progression from the outset).
+    ``burden`` is (runs × times); ``threshold`` is one value per run, by default the burden's
+    starting size. Linear interpolation between grid points; NaN where the burden stays below the
+    threshold; 0 where it never falls below it (progression from the outset).
 
     >>> t = np.array([0.0, 1.0, 2.0, 3.0])
     >>> b = np.array([[1.0, 0.5, 0.75, 1.25], [1.0, 0.5, 0.6, 0.7], [1.0, 1.1, 1.2, 1.3]])
     >>> relapse_times(t, b)
     array([2.5, nan, 0. ])
+    >>> relapse_times(t, b, threshold=np.array([0.7, 0.7, 0.7]))
+    array([1.8, 3. , 0. ])
     """
+    levels = burden[:, 0] if threshold is None else threshold
     out = np.full(burden.shape[0], np.nan)
-    for row, b in enumerate(burden):
+    for row, (b, level) in enumerate(zip(burden, levels, strict=True)):
         nadir = int(np.argmin(b))
-        if nadir == 0:
+        if b[nadir] >= level:
             out[row] = 0.0
             continue
-        above = np.nonzero(b[nadir:] >= b[0])[0]
+        above = np.nonzero(b[nadir:] >= level)[0]
         if above.size:
             j = nadir + int(above[0])
-            frac = (b[0] - b[j - 1]) / (b[j] - b[j - 1])
+            frac = (level - b[j - 1]) / (b[j] - b[j - 1])
             out[row] = time[j - 1] + frac * (time[j] - time[j - 1])
     return out
 
@@ -175,10 +207,11 @@ def _outcomes(
 ) -> dict[str, NDArray[np.float64]]:
     index = {name: i for i, name in enumerate(spec.species_names)}
     burden = states[:, :, [index[s] for s in BURDEN]].sum(axis=2)
+    growing = states[:, :, [index[s] for s in GROWING]].sum(axis=2)
     final = burden[:, -1]
     escaped = np.divide(states[:, -1, index["E"]], final, out=np.zeros_like(final), where=final > 0)
     return {
-        "time_to_relapse_days": relapse_times(time, burden),
+        "time_to_relapse_days": relapse_times(time, growing, threshold=burden[:, 0]),
         "min_burden": burden.min(axis=1),
         "escaped_fraction": escaped,
         "sasp_auc": states[:, -1, index["A_auc"]],
@@ -351,6 +384,7 @@ def simulate_strategies(
     days: float = 365.0,
     initial: Mapping[str, float] | None = None,
     parameters: Mapping[str, float] | None = None,
+    ranges: Mapping[str, tuple[float, float]] | None = None,
     output_step: float = 1.0,
     scheduler: str | None = None,
     progress: bool = False,
@@ -375,6 +409,9 @@ def simulate_strategies(
         Initial values by species name (e.g. from :func:`initial_from_fractions`).
     parameters
         Parameter values that replace the defaults (and the cohort's draws) by name.
+    ranges
+        Ranges that replace some parameters' plausible ranges in the cohort draw, by name
+        (:func:`senox.model.parameter_ranges`).
     output_step
         Spacing of the trajectory table in days; outcomes always use at least a daily grid.
     scheduler
@@ -402,7 +439,7 @@ def simulate_strategies(
     check_strategy_model(spec)
     schedules = [_strategy_doses(spec, s, days) for s in strategies]
     grid, keep = _time_grid(days, output_step)
-    params = _parameter_matrix(spec, cohort, seed, parameters or {})
+    params = _parameter_matrix(spec, cohort, seed, parameters or {}, ranges)
     start = dict(zip(spec.species_names, spec.initial_values(), strict=True))
     if initial:
         check_initial(spec, initial)
@@ -439,40 +476,3 @@ def relapse_free(summary: pd.DataFrame, days: float) -> pd.DataFrame:
         free = (ttr[None, :] > grid[:, None]).mean(axis=1)
         rows.append(pd.DataFrame({"strategy": name, "time_days": grid, "relapse_free": free}))
     return pd.concat(rows, ignore_index=True)
-
-
-def _quantile_time(ttr: NDArray[np.float64], q: float) -> float:
-    """Time by which a share ``q`` of runs relapsed (NaN if fewer did within the horizon)."""
-    finite = np.sort(ttr[np.isfinite(ttr)])
-    k = int(np.ceil(q * len(ttr)))
-    return float(finite[k - 1]) if k <= len(finite) and k > 0 else float("nan")
-
-
-def rank_strategies(summary: pd.DataFrame) -> pd.DataFrame:
-    """One row per strategy, ranked by median time to relapse (longest first).
-
-    Runs without relapse count as relapsing after the horizon, so medians and quartiles are
-    those of the censored distribution; NaN means "not reached within the horizon".
-    """
-    rows = []
-    for name, group in summary.groupby("strategy", sort=False):
-        ttr = group["time_to_relapse_days"].to_numpy(dtype=float)
-        ttr = np.where(np.isnan(ttr), np.inf, ttr)
-        rows.append(
-            {
-                "strategy": name,
-                "median_time_to_relapse_days": _quantile_time(ttr, 0.5),
-                "q25_time_to_relapse_days": _quantile_time(ttr, 0.25),
-                "q75_time_to_relapse_days": _quantile_time(ttr, 0.75),
-                "relapse_free_fraction": float(np.isinf(ttr).mean()),
-                "median_min_burden": float(group["min_burden"].median()),
-                "median_escaped_fraction": float(group["escaped_fraction"].median()),
-                "median_sasp_auc": float(group["sasp_auc"].median()),
-                "median_toxicity": float(group["toxicity"].median()),
-                "patients": len(group),
-            }
-        )
-    table = pd.DataFrame(rows)
-    key = table["median_time_to_relapse_days"].fillna(np.inf)
-    order = np.lexsort((-table["relapse_free_fraction"].to_numpy(), -key.to_numpy()))
-    return table.iloc[order].reset_index(drop=True)

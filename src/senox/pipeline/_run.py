@@ -26,6 +26,7 @@ from senox.model import (
     agent_actions,
     builtin_strategies,
     check_simulation_size,
+    dose_equivalents,
     initial_from_fractions,
     load_strategies,
     load_strategy,
@@ -322,7 +323,12 @@ def run_pipeline(
         result = simulate_strategies(
             strategies, cohort=options.cohort, seed=options.seed, days=options.days, initial=initial
         )
-        ranked = rank_strategies(result.summary)
+        ranked = rank_strategies(
+            result.summary,
+            days=result.days,
+            dose_equivalents=dose_equivalents(strategies),
+            seed=options.seed,
+        )
     with steps.step("drawing the report"):
         kind = _data_kind(adata)
         qc = _qc(adata)
