@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 
 from senox.cli import app
 from senox.io import MANIFEST, output_folder
+from senox.kb import agent_standing, load_evidence
 from senox.pipeline import OUTPUTS, depth_warnings
 from senox.report import SECTIONS
 from tests.browser import body_attributes, chromium, needs_chromium
@@ -95,6 +96,41 @@ def test_report_sections(bundled: Path) -> None:
         assert f'id="{section}"' in html
     assert "not predictions of response" in html
     assert "http://" not in html.split("<body", 1)[1].split("pubmed")[0]
+
+
+def test_the_report_leads_with_treated_against_reference(bundled: Path) -> None:
+    html = (bundled / "report.html").read_text()
+    contrast = html.split('id="contrast"', 1)[1].split("</section>", 1)[0]
+    assert "treated %" in contrast  # state shares, treated against the reference
+    assert "Evidence-base targets higher in the state" in contrast  # tested vulnerabilities
+    assert "toxicity" in contrast  # benefit and harm side by side
+    assert html.index('id="contrast"') < html.index('id="qc"')
+    inputs = pd.read_csv(bundled / "model_inputs.tsv", sep="\t")
+    assert {"r_P", "s_n", "f_inf"} <= set(inputs.parameter)
+    assert ((inputs.low >= inputs.range_low) & (inputs.high <= inputs.range_high)).all()
+
+
+def test_no_generated_strategy_doses_an_unresolved_agent(bundled: Path) -> None:
+    standing = agent_standing(load_evidence())
+    strategies = pd.read_csv(bundled / "strategies.tsv", sep="\t").strategy
+    agents = [s.removeprefix("chemo+") for s in strategies if s.startswith("chemo+")]
+    unusable = set(standing.index[~standing.usable])
+    assert agents
+    assert not unusable & set(agents)
+
+
+def test_normal_tissue_ranks_no_strategy(tmp_path: Path) -> None:
+    out = tmp_path / "normal"
+    result = runner.invoke(app, ["run", "--out", str(out), "--cohort", "4", "--context", "normal"])
+    assert result.exit_code == 0, result.output
+    assert pd.read_csv(out / "strategies.tsv", sep="\t").empty
+    summary = (out / "report.html").read_text().split('id="summary"', 1)[1]
+    assert "No strategy was simulated" in summary.split("</section>", 1)[0]
+    assert "Top-ranked" not in summary
+    unknown = runner.invoke(app, ["run", "--out", str(tmp_path / "x"), "--sample-key", "donor"])
+    assert unknown.exit_code == 2
+    assert "--sample-key donor: no such column" in unknown.output
+    assert not (tmp_path / "x").exists()
 
 
 @needs_chromium

@@ -54,10 +54,20 @@ def test_agents_resolve_to_actions(agent: str, actions: tuple[str, ...]) -> None
 
 
 def test_class_restricts_a_multi_class_agent() -> None:
-    assert set(agent_actions("metformin")[2]) >= {"senomorphic", "ros_induction"}
-    assert agent_actions("metformin", "senomorphic")[2] == ("senomorphic",)
+    assert agent_actions("buthionine sulfoximine")[2] == ("ros_induction", "gsh_depletion")
+    assert agent_actions("buthionine sulfoximine", "GSH depletion")[2] == ("gsh_depletion",)
     with pytest.raises(InputError, match="not filed as 'senolytic'"):
         agent_actions("metformin", "senolytic")
+
+
+def test_shipped_strategies_dose_the_reviewed_actions() -> None:
+    # the agents of the shipped strategies resolve as before the rewrite of the resolution
+    actions = {name: {a for r in load_strategy(name).rules for a in r.actions}
+               for name in builtin_strategies()}  # fmt: skip
+    assert actions["chemo"] == {"genotoxic"}
+    assert actions["chemo+senomorphic"] == {"genotoxic", "senomorphic"}
+    assert actions["chemo+gsh_depletion"] == {"genotoxic", "gsh_depletion"}
+    assert actions["cdk46i"] == {"cdk46_inhibition"}
 
 
 def _write(tmp_path: Path, doses: str) -> Path:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -25,6 +26,14 @@ from senox.cli._inputs import (
 )
 
 
+class Context(StrEnum):
+    """What the analysed sample is."""
+
+    tumor = "tumor"
+    cell_line = "cell-line"
+    normal = "normal"
+
+
 def run_command(
     input_path: Annotated[
         Path | None,
@@ -42,6 +51,20 @@ def run_command(
     cohort: Annotated[
         int, typer.Option(min=0, help="Virtual patients per strategy (0: default parameters).")
     ] = 50,
+    sample_key: Annotated[
+        str | None,
+        typer.Option(
+            help="obs column naming the sample of each cell: vulnerabilities are then tested on "
+            "per-sample pseudobulks (single-cell data from several samples)."
+        ),
+    ] = None,
+    context: Annotated[
+        Context,
+        typer.Option(
+            help="What the sample is: tumor; cell-line (a caveat is added); normal (no "
+            "strategy is simulated: the relapse model describes a tumour)."
+        ),
+    ] = Context.tumor,
     seed: Annotated[int, typer.Option(help="Seed of the virtual cohort.")] = 0,
     days: Annotated[float, typer.Option(min=1, help="Simulated horizon in days.")] = 365.0,
     method: MethodOpt = MethodChoice.rank,
@@ -76,6 +99,8 @@ def run_command(
         cohort=cohort,
         seed=seed,
         days=days,
+        context=context.value,
+        sample_key=sample_key,
         read_options=read_options,
     )
     record = run_pipeline(out, options, force=force)

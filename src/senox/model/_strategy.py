@@ -1,10 +1,14 @@
 """Therapy strategies as data: doses of agents over time, resolved through the evidence base.
 
 A strategy file (TOML) names agents as the evidence base knows them (``senox kb show NAME``) or a
-model action directly. Each agent resolves to model actions through its evidence-base class and,
-for a few nodes the model represents explicitly, its targets (:data:`TARGET_ACTIONS` replaces the
-generic ``chemotherapy`` class: a CDK4/6 inhibitor is filed as chemotherapy but acts on the cell
-cycle, not on DNA). Each action doses one exposure species of the model (:data:`ACTIONS`).
+model action directly. Each agent keeps every model action its evidence-base classes
+(:data:`CLASS_ACTIONS`) and its targets imply: a target the model represents explicitly
+(:data:`TARGET_ACTIONS`) replaces the generic ``chemotherapy`` class (a CDK4/6 inhibitor is filed
+as chemotherapy but acts on the cell cycle, not on DNA). Where that inference is biologically
+wrong, a reviewed row of ``data/agent_actions.tsv`` (with its rationale and source) gives the
+actions instead; docs/agent-actions.md lists every agent's result. Names the evidence base could
+not resolve to one compound are refused. Each action doses one exposure species of the model
+(:data:`ACTIONS`).
 
 Layout of a strategy file::
 
@@ -24,11 +28,15 @@ Layout of a strategy file::
 
 from __future__ import annotations
 
+import io
 import tomllib
 from dataclasses import dataclass
+from functools import cache
 from importlib.resources import files
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+import pandas as pd
 
 from senox._errors import InputError, SenoxError
 from senox.model._limits import MAX_DOSE_AMOUNT, check_dose_count
@@ -69,6 +77,12 @@ TARGET_ACTIONS = {
     "CDK6": "cdk46_inhibition",
     "NFE2L2": "nrf2_inhibition",
 }
+
+#: Record effects under which a target does not imply its action (the agent raises the target).
+RAISING_EFFECTS = ("activates", "induces")
+
+#: The reviewed table of agents whose actions are not those their classes and targets imply.
+OVERRIDES_FILE = "agent_actions.tsv"
 
 _DOSE_FIELDS = {"agent", "action", "class", "start", "every", "count", "amount"}
 
@@ -114,23 +128,86 @@ class Strategy:
         return sorted(doses, key=lambda d: (d.time, d.species))
 
 
-def agent_actions(agent: str, agent_class: str | None = None) -> tuple[str, str, tuple[str, ...]]:
-    """Resolve an agent through the evidence base: canonical name, class(es) and model actions.
+@dataclass(frozen=True)
+class Resolution:
+    """How one agent resolves to model actions, and why.
 
-    ``agent_class`` restricts an agent with several evidence-base classes to one of them
-    (metformin is filed as a senomorphic and as a ferroptosis inducer).
+    ``actions`` is empty when the agent has no model action; ``unusable`` says why an agent may
+    not be dosed at all (an unresolved name), empty otherwise. ``basis`` lists the class, target
+    or reviewed row behind each action.
+    """
 
-    >>> agent_actions("Adriamycin")
-    ('doxorubicin', 'chemotherapy', ('genotoxic',))
-    >>> agent_actions("CDK4/6i")[2]
-    ('cdk46_inhibition',)
-    >>> agent_actions("metformin", "senomorphic")[1:]
-    ('senomorphic', ('senomorphic',))
+    agent: str
+    agent_class: str
+    actions: tuple[str, ...]
+    basis: tuple[str, ...]
+    unusable: str = ""
+
+
+@cache
+def action_overrides() -> pd.DataFrame:
+    """The reviewed exceptions to resolution by class and target, indexed by agent.
+
+    Read from ``data/agent_actions.tsv``: ``actions`` (``;``-separated, empty for no model
+    action), ``rationale`` and ``source`` for each agent whose class-based inference is wrong.
+    """
+    text = (files("senox.model") / "data" / OVERRIDES_FILE).read_text("utf-8")
+    table = pd.read_csv(io.StringIO(text), sep="\t", dtype=str, keep_default_na=False)
+    for row in table.itertuples(index=False):
+        unknown = sorted(set(_split(str(row.actions))) - set(ACTIONS))
+        if unknown or not (row.rationale and row.source):
+            msg = (
+                f"{OVERRIDES_FILE}: agent '{row.agent}' has unknown action(s) {unknown} or no "
+                "rationale/source; fix the shipped table"
+            )
+            raise SenoxError(msg)
+    if table["agent"].duplicated().any():
+        msg = f"{OVERRIDES_FILE}: an agent is listed twice; give each agent one row"
+        raise SenoxError(msg)
+    return table.set_index("agent")
+
+
+def _split(text: str) -> list[str]:
+    return [part.strip() for part in text.split(";") if part.strip()]
+
+
+def _in_actions_order(actions: Iterable[str]) -> tuple[str, ...]:
+    chosen = set(actions)
+    return tuple(a for a in ACTIONS if a in chosen)
+
+
+def _inferred(records: pd.DataFrame, classes: list[str]) -> tuple[set[str], list[str]]:
+    """Actions implied by the classes and by the targets the model represents, with the basis."""
+    acting = records[~records["effect"].isin(RAISING_EFFECTS)]
+    targets = sorted(set(acting["target"]) & set(TARGET_ACTIONS))
+    actions = {TARGET_ACTIONS[t] for t in targets}
+    basis = [f"target {t} → {TARGET_ACTIONS[t]}" for t in targets]
+    for name in classes:
+        action = CLASS_ACTIONS.get(name)
+        if action is None:
+            continue
+        if name == "chemotherapy" and targets:
+            basis.append("class chemotherapy → replaced by its target")
+            continue
+        actions.add(action)
+        basis.append(f"class {name} → {action}")
+    return actions, basis
+
+
+def resolve_actions(agent: str, agent_class: str | None = None) -> Resolution:
+    """Resolve an agent through the evidence base and the reviewed table, without raising.
+
+    Each agent keeps every action its classes and its targets imply (a target the model
+    represents replaces the generic ``chemotherapy`` class: a CDK4/6 inhibitor acts on the cell
+    cycle, not on DNA), unless ``agent_actions.tsv`` gives its reviewed actions instead.
+    ``agent_class`` restricts a multi-class agent to one class (and its records).
     """
     from senox import kb
 
     card = kb.show(agent)
-    classes = [c.strip() for c in card.agent_class.split(";") if c.strip()]
+    standing = kb.agent_standing(kb.load_evidence())
+    classes = _split(card.agent_class)
+    records = card.records
     if agent_class is not None:
         if agent_class not in classes:
             msg = (
@@ -139,19 +216,59 @@ def agent_actions(agent: str, agent_class: str | None = None) -> tuple[str, str,
             )
             raise InputError(msg)
         classes = [agent_class]
-    targets = set(card.records["target"].dropna()) if "target" in card.records else set()
-    actions = sorted({TARGET_ACTIONS[t] for t in targets if t in TARGET_ACTIONS})
-    for name in classes:
-        action = CLASS_ACTIONS.get(name)
-        if action and not (actions and name == "chemotherapy") and action not in actions:
-            actions.append(action)
-    if not actions:
+        records = records[records["agent_class"].fillna("").map(lambda c: agent_class in _split(c))]
+    actions, basis = _inferred(records, classes)
+    overrides = action_overrides()
+    if card.agent in overrides.index:
+        reviewed = set(_split(str(overrides.loc[card.agent, "actions"])))
+        actions = reviewed if agent_class is None else actions & reviewed
+        basis = [f"reviewed ({OVERRIDES_FILE}) → {', '.join(sorted(reviewed)) or 'none'}"]
+    unusable = "" if standing.loc[card.agent, "usable"] else str(standing.loc[card.agent, "reason"])
+    return Resolution(
+        agent=card.agent,
+        agent_class="; ".join(classes),
+        actions=_in_actions_order(actions),
+        basis=tuple(basis),
+        unusable=unusable,
+    )
+
+
+def agent_actions(agent: str, agent_class: str | None = None) -> tuple[str, str, tuple[str, ...]]:
+    """Resolve an agent that may be dosed: canonical name, class(es) and model actions.
+
+    ``agent_class`` restricts an agent with several evidence-base classes to one of them.
+    See :func:`resolve_actions` for the rules.
+
+    Raises
+    ------
+    InputError
+        For an agent that may not be dosed (an unresolved name,
+        :func:`senox.kb.agent_standing`) and for one with no model action.
+
+    >>> agent_actions("Adriamycin")
+    ('doxorubicin', 'chemotherapy', ('genotoxic',))
+    >>> agent_actions("CDK4/6i")[2]
+    ('cdk46_inhibition',)
+    >>> agent_actions("cisplatin")[2]
+    ('genotoxic',)
+    >>> agent_actions("metformin", "senomorphic")[1:]
+    ('senomorphic', ('senomorphic',))
+    """
+    found = resolve_actions(agent, agent_class)
+    if found.unusable:
         msg = (
-            f"agent '{card.agent}' (class {'; '.join(classes)}) has no model action; "
+            f"agent '{found.agent}' cannot be dosed: {found.unusable}; name a resolved agent "
+            f"(senox kb show NAME) or give action = ... ({', '.join(ACTIONS)})"
+        )
+        raise InputError(msg)
+    if not found.actions:
+        msg = (
+            f"agent '{found.agent}' (class {found.agent_class}) has no model action "
+            f"({'; '.join(found.basis) or 'no class or target the model represents'}); "
             f"name one with action = ... ({', '.join(ACTIONS)})"
         )
         raise InputError(msg)
-    return card.agent, "; ".join(classes), tuple(actions)
+    return found.agent, found.agent_class, found.actions
 
 
 def _number(row: dict[str, object], key: str, default: float | None, where: str) -> float:

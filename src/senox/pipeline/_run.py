@@ -23,17 +23,21 @@ from senox.io import check_outputs, output_folder, read
 from senox.kb import load_evidence
 from senox.model import (
     ACTIONS,
-    agent_actions,
+    SimulationResult,
+    Strategy,
     builtin_strategies,
     check_simulation_size,
     dose_equivalents,
     initial_from_fractions,
+    load_model,
     load_strategies,
-    load_strategy,
+    measured_features,
+    parameter_ranges,
     rank_strategies,
     simulate_strategies,
+    strategies_for_states,
 )
-from senox.model._strategy import DoseRule, Strategy
+from senox.model._personalise import ranges_of
 from senox.report import ReportContext, render_report
 from senox.score import score_programs
 from senox.states import call_states, state_fractions
@@ -53,15 +57,13 @@ BUNDLED = {
     "groupby": "condition",
 }
 
-#: States whose vulnerabilities seed extra strategies (added to chemotherapy).
-TARGETED_STATES = ("senescent_inflammatory", "senescent_p53", "escape_like", "senescent subcluster")
-
 OUTPUTS = (
     "report.html",
     "scores.tsv",
     "states.tsv",
     "vulnerabilities.tsv",
     "strategies.tsv",
+    "model_inputs.tsv",
     "run.json",
 )
 
@@ -78,6 +80,8 @@ class RunOptions:
     seed: int = 0
     days: float = 365.0
     extra_strategies: int = 3
+    context: Literal["tumor", "cell-line", "normal"] = "tumor"
+    sample_key: str | None = None
     read_options: dict[str, str] = field(default_factory=dict)
 
 
@@ -220,6 +224,15 @@ def _subclusters(adata: AnnData) -> pd.DataFrame | None:
     )
 
 
+def _treated(adata: AnnData, options: RunOptions) -> NDArray[np.bool_]:
+    """Observations outside the reference (all of them without one)."""
+    if not options.reference:
+        return np.ones(adata.n_obs, dtype=bool)
+    column, value = options.reference.split("=", 1)
+    treated: NDArray[np.bool_] = (adata.obs[column].astype(str) != value).to_numpy()
+    return treated
+
+
 def _fractions(adata: AnnData, options: RunOptions) -> tuple[pd.DataFrame, dict[str, float]]:
     """State fractions per group, and the fractions that seed the model."""
     state = adata.obs["senox_state"].astype(str)
@@ -227,67 +240,128 @@ def _fractions(adata: AnnData, options: RunOptions) -> tuple[pd.DataFrame, dict[
         by_group = state_fractions(adata, options.groupby)
     else:
         by_group = state.value_counts(normalize=True).to_frame("all").T
-    seed_mask = np.ones(adata.n_obs, dtype=bool)
-    if options.reference:
-        column, value = options.reference.split("=", 1)
-        seed_mask = (adata.obs[column].astype(str) != value).to_numpy()
-    seeded = state[seed_mask].value_counts(normalize=True)
+    seeded = state[_treated(adata, options)].value_counts(normalize=True)
     return by_group, {str(k): float(v) for k, v in seeded.items() if v > 0}
 
 
-def _vulnerability_strategies(vulnerabilities: pd.DataFrame, n: int) -> list[Strategy]:
-    """``chemo+AGENT`` for the top agents (with a model action) of senescent and escape states."""
-    chemo = load_strategy("chemo")
-    covered = {a for s in builtin_strategies() for r in load_strategy(s).rules for a in r.actions}
-    targeted = vulnerabilities[vulnerabilities.state.str.startswith(TARGETED_STATES)]
-    made: list[Strategy] = []
-    for agent in targeted.sort_values("auroc", ascending=False).agent.drop_duplicates():
-        if len(made) >= n:
-            break
-        try:
-            name, agent_class, actions = agent_actions(agent)
-        except InputError:
-            continue
-        if set(actions) <= {"genotoxic"} or any(s.name == f"chemo+{name}" for s in made):
-            continue
-        senolytic = "senolysis" in actions
-        rule = DoseRule(
-            agent=name,
-            agent_class=agent_class,
-            actions=actions,
-            start=7.0 if senolytic else 0.0,
-            every=1.0,
-            count=14 if senolytic else 84,
-            amount=1.0,
-        )
-        note = "" if set(actions) - covered else " (an action the shipped strategies also use)"
-        made.append(
-            Strategy(
-                name=f"chemo+{name}",
-                description=f"chemo plus {name} ({', '.join(actions)}){note}",
-                source="vulnerability of the observed states",
-                rules=(*chemo.rules, rule),
-            )
-        )
-    return made
+def state_contrast(adata: AnnData, options: RunOptions) -> pd.DataFrame | None:
+    """Per state: its share of the reference and of the treated observations, and the change.
+
+    ``None`` without a reference. Columns ``reference``, ``treated`` (fractions 0–1),
+    ``change`` (treated − reference), ``n_reference``, ``n_treated``; index: states.
+    """
+    if not options.reference:
+        return None
+    state = adata.obs["senox_state"].astype(str).to_numpy()
+    treated = _treated(adata, options)
+    names = [s for s in adata.obs["senox_state"].cat.categories if s in set(state)]
+    counts = pd.DataFrame(
+        {
+            "n_reference": pd.Series(state[~treated]).value_counts(),
+            "n_treated": pd.Series(state[treated]).value_counts(),
+        }
+    ).reindex(names, fill_value=0)
+    counts = counts.fillna(0).astype(int)
+    table = pd.DataFrame(
+        {
+            "reference": counts["n_reference"] / max(int((~treated).sum()), 1),
+            "treated": counts["n_treated"] / max(int(treated.sum()), 1),
+        }
+    )
+    table["change"] = table["treated"] - table["reference"]
+    return table.join(counts)
+
+
+def _model_inputs(adata: AnnData, options: RunOptions) -> pd.DataFrame:
+    """The measured features and the parameter windows they give (senox.model._personalise)."""
+    features = measured_features(
+        pd.DataFrame(adata.obsm["senox_zscores"], index=adata.obs_names),
+        _treated(adata, options),
+        adata.obs["senox_state"].astype(str).to_numpy(),
+    )
+    return parameter_ranges(features, load_model("redox_senescence"))
+
+
+@dataclass
+class Simulated:
+    """What the simulation step produced (empty where the model does not apply)."""
+
+    strategies: list[Strategy]
+    initial: dict[str, float]
+    model_inputs: pd.DataFrame | None = None
+    result: SimulationResult | None = None
+    ranked: pd.DataFrame | None = None
+
+
+#: Why no strategy is simulated for normal tissue.
+NORMAL_CONTEXT = (
+    "The input is normal tissue or cells (--context normal): senox's model describes a treated "
+    "tumour that regresses and relapses, so no strategy was simulated or ranked."
+)
+#: What a cell-line result means.
+CELL_LINE_CONTEXT = (
+    "The input is a cell line (--context cell-line): the model seeds a tumour with the cells' "
+    "states, but its immune and stromal terms have no counterpart in a dish; read the strategies "
+    "as hypotheses for a tumour grown from these cells."
+)
+
+
+def _simulate(
+    adata: AnnData, options: RunOptions, vulnerabilities: pd.DataFrame, seeded: dict[str, float]
+) -> Simulated:
+    initial = initial_from_fractions(seeded)
+    if options.context == "normal":
+        return Simulated(strategies=[], initial=initial)
+    strategies = load_strategies(builtin_strategies())
+    tested = vulnerabilities[
+        (vulnerabilities["status"] == "vulnerability") & vulnerabilities["agent_usable"]
+    ]
+    strategies += strategies_for_states(tested, options.extra_strategies)
+    model_inputs = _model_inputs(adata, options)
+    result = simulate_strategies(
+        strategies,
+        cohort=options.cohort,
+        seed=options.seed,
+        days=options.days,
+        initial=initial,
+        ranges=ranges_of(model_inputs) if options.cohort else None,
+    )
+    ranked = rank_strategies(
+        result.summary,
+        days=result.days,
+        dose_equivalents=dose_equivalents(strategies),
+        seed=options.seed,
+    )
+    return Simulated(strategies, initial, model_inputs, result, ranked)
 
 
 def _check_options(adata: AnnData, options: RunOptions) -> None:
-    if options.groupby and options.groupby not in adata.obs:
-        msg = (
-            f"--groupby {options.groupby}: no such column in the input's observations; "
-            f"columns: {', '.join(map(str, adata.obs.columns))}"
-        )
+    for flag, column in (("--groupby", options.groupby), ("--sample-key", options.sample_key)):
+        if column and column not in adata.obs:
+            msg = (
+                f"{flag} {column}: no such column in the input's observations; "
+                f"columns: {', '.join(map(str, adata.obs.columns))}"
+            )
+            raise InputError(msg)
+    if options.context not in ("tumor", "cell-line", "normal"):
+        msg = f"--context {options.context}: give tumor, cell-line or normal"
         raise InputError(msg)
 
 
 def run_pipeline(
-    out: str | Path, options: RunOptions, *, force: bool = False, show: bool = True
+    out: str | Path,
+    options: RunOptions,
+    *,
+    adata: AnnData | None = None,
+    force: bool = False,
+    show: bool = True,
 ) -> dict[str, Any]:
     """Read, score, call states, find vulnerabilities, simulate strategies, write the report.
 
-    Everything is computed before anything is written; the outputs then appear in ``out``
-    together (a temporary folder renamed into place), or not at all.
+    ``adata``: an in-memory AnnData to analyse instead of reading ``options.input`` (it is
+    annotated in place, as ``senox.score`` and ``senox.states`` do). Everything is computed
+    before anything is written; the outputs then appear in ``out`` together (a temporary folder
+    renamed into place), or not at all.
     """
     out = Path(out)
     inputs = [options.input, options.read_options.get("obs"), options.read_options.get("orthologs")]
@@ -301,11 +375,14 @@ def run_pipeline(
     )
     load_evidence()  # a damaged user evidence base fails here, before the data are read
     steps = Steps(show=show)
-    if options.input is None:
+    if options.input is None and adata is None:
         options.reference = options.reference or BUNDLED["reference"]
         options.groupby = options.groupby or BUNDLED["groupby"]
     with steps.step("reading the data"):
-        adata, description = _read_input(options)
+        if adata is None:
+            adata, description = _read_input(options)
+        else:
+            description = f"an in-memory AnnData ({adata.n_obs:,} × {adata.n_vars:,})"
         _check_options(adata, options)
     with steps.step("scoring gene programs"):
         score_programs(adata, method=options.method)
@@ -315,20 +392,11 @@ def run_pipeline(
         scores = pd.DataFrame(adata.obsm["senox_scores"], index=adata.obs_names)
         states = _states_table(adata, scores)
     with steps.step("finding vulnerabilities"):
-        vulnerabilities = find_vulnerabilities(adata)
+        vulnerabilities = find_vulnerabilities(
+            adata, reference=options.reference, sample_key=options.sample_key
+        )
     with steps.step("simulating strategies"):
-        strategies = load_strategies(builtin_strategies())
-        strategies += _vulnerability_strategies(vulnerabilities, options.extra_strategies)
-        initial = initial_from_fractions(seeded)
-        result = simulate_strategies(
-            strategies, cohort=options.cohort, seed=options.seed, days=options.days, initial=initial
-        )
-        ranked = rank_strategies(
-            result.summary,
-            days=result.days,
-            dose_equivalents=dose_equivalents(strategies),
-            seed=options.seed,
-        )
+        simulated = _simulate(adata, options, vulnerabilities, seeded)
     with steps.step("drawing the report"):
         kind = _data_kind(adata)
         qc = _qc(adata)
@@ -336,6 +404,9 @@ def run_pipeline(
         warnings = list(adata.uns["senox"]["states"]["warnings"])
         if kind == "single-cell":
             warnings += depth_warnings(scores, qc["genes_detected"], groups)
+        if options.context != "tumor":
+            warnings.append(NORMAL_CONTEXT if options.context == "normal" else CELL_LINE_CONTEXT)
+        result = simulated.result
         context = ReportContext(
             input_description=description,
             n_obs=adata.n_obs,
@@ -350,15 +421,18 @@ def run_pipeline(
             embedding=embedding(adata) if kind == "single-cell" else None,
             embedding_name="PCA",
             state_fractions=by_group,
+            state_contrast=state_contrast(adata, options),
             subclusters=_subclusters(adata),
             subcluster_test=adata.uns["senox"]["states"]["subcluster_test"],
             state_axes=adata.obsm["senox_axes"],
             vulnerabilities=vulnerabilities,
-            trajectories=result.trajectories,
-            summary=result.summary,
-            strategies=ranked,
+            trajectories=result.trajectories if result else None,
+            summary=result.summary if result else None,
+            strategies=simulated.ranked,
+            model_inputs=simulated.model_inputs,
+            context=options.context,
             horizon_days=options.days,
-            methods=_methods(options, initial, strategies),
+            methods=_methods(options, simulated),
             timings=steps.timings,
             warnings=warnings,
         )
@@ -366,11 +440,12 @@ def run_pipeline(
     record = {
         "inputs": {"input": options.input or description, **_options_record(options)},
         "versions": _versions(),
-        "initial_state": initial,
+        "initial_state": simulated.initial,
         "timings": steps.timings,
         "warnings": warnings,
         "outputs": list(OUTPUTS),
     }
+    empty = pd.DataFrame(columns=["strategy", "rank"])
     with output_folder(out, force=force, inputs=inputs) as tmp:
         (tmp / "report.html").write_text(html, encoding="utf-8")
         _write_tables(
@@ -379,7 +454,12 @@ def run_pipeline(
                 "scores.tsv": scores.rename_axis("obs").reset_index(),
                 "states.tsv": states.rename_axis("obs").reset_index(),
                 "vulnerabilities.tsv": vulnerabilities,
-                "strategies.tsv": ranked,
+                "strategies.tsv": simulated.ranked if simulated.ranked is not None else empty,
+                "model_inputs.tsv": (
+                    simulated.model_inputs
+                    if simulated.model_inputs is not None
+                    else pd.DataFrame(columns=["parameter", "feature"])
+                ),
             },
         )
         (tmp / "run.json").write_text(json.dumps(record, indent=1, default=str) + "\n")
@@ -397,17 +477,26 @@ def _options_record(options: RunOptions) -> dict[str, Any]:
     return {k: v for k, v in vars(options).items() if k != "input"}
 
 
-def _methods(
-    options: RunOptions, initial: dict[str, float], strategies: list[Strategy]
-) -> dict[str, Any]:
+def _methods(options: RunOptions, simulated: Simulated) -> dict[str, Any]:
+    initial = simulated.initial
     return {
         "scoring": f"senox.score, method {options.method} (catalogue programs)",
         "states": f"senox.states.call_states, reference {options.reference or 'none (whole data)'}",
-        "vulnerabilities": "senox.vulnerabilities: AUROC ≥ 0.6, higher mean, expressed in ≥ 10 %",
+        "vulnerabilities": (
+            "senox.vulnerabilities: differential test of each evidence-base target "
+            "(pseudobulk Welch t with --sample-key, else tie-corrected Wilcoxon), "
+            "Benjamini–Hochberg FDR ≤ 0.1, higher in the group, expressed in ≥ 10 % and ≥ 5 "
+            "observations (docs/vulnerabilities.md)"
+        ),
+        "context": options.context,
         "model": "senox redox_senescence model (docs/model.md)",
         "initial state": ", ".join(f"{k} {v:.3f}" for k, v in initial.items()),
-        "strategies": ", ".join(s.name for s in strategies),
+        "strategies": ", ".join(s.name for s in simulated.strategies) or "none",
         "virtual cohort": f"{options.cohort} patients, seed {options.seed}, {options.days:g} days",
+        "ranking": (
+            "Pareto tiers of restricted mean time to relapse (proliferating + escaped cells), "
+            "toxicity and escaped fraction; tier stability over 200 paired bootstrap draws"
+        ),
         "exposures": ", ".join(f"{k} → {v}" for k, v in ACTIONS.items()),
     }
 

@@ -102,6 +102,9 @@ class ReportContext:
     state_fractions
         Index: groups; one column per state holding its fraction (0–1); an optional ``n``
         column counts the observations of each group (``senox.states.state_fractions``).
+    state_contrast
+        Index: states. Columns ``reference`` and ``treated`` (fractions 0–1), ``change``
+        (treated − reference), ``n_reference``, ``n_treated``; ``None`` without a reference.
     subclusters
         One row per senescent sub-cluster: ``subcluster`` (id), ``n_cells``, ``top_programs``
         and ``top_genes`` (each a mapping name → difference from the other senescent
@@ -132,6 +135,12 @@ class ReportContext:
         Strategies ranked best first: ``strategy``, ``median_time_to_relapse_days``, its
         quartiles, ``relapse_free_fraction_at_end`` (or ``relapse_free_fraction``) and any
         further columns; shown as given, NaN relapse times as "not reached".
+    model_inputs
+        The measured features that set parameter windows of the virtual cohort
+        (``senox.model.parameter_ranges``): ``parameter``, ``feature``, ``z``, ``low``,
+        ``high`` …
+    context
+        What the sample is: ``tumor``, ``cell-line`` or ``normal`` (no strategy simulated).
     horizon_days
         End of the simulated horizon, where relapse times are censored; defaults to the last
         ``time_days`` of ``trajectories`` (or the largest relapse time).
@@ -160,6 +169,7 @@ class ReportContext:
     embedding: np.ndarray | None = None
     embedding_name: str = "UMAP"
     state_fractions: pd.DataFrame | None = None
+    state_contrast: pd.DataFrame | None = None
     subclusters: pd.DataFrame | None = None
     subcluster_test: dict[str, Any] = field(default_factory=dict)
     state_axes: pd.DataFrame | None = None
@@ -168,6 +178,8 @@ class ReportContext:
     trajectory_panels: dict[str, str] = field(default_factory=lambda: dict(TRAJECTORY_PANELS))
     summary: pd.DataFrame | None = None
     strategies: pd.DataFrame | None = None
+    model_inputs: pd.DataFrame | None = None
+    context: Literal["tumor", "cell-line", "normal"] = "tumor"
     horizon_days: float | None = None
     methods: dict[str, Any] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
@@ -183,6 +195,8 @@ class ReportContext:
         _require_columns("trajectories", self.trajectories, TRAJECTORY_COLS)
         _require_columns("summary", self.summary, SUMMARY_COLS)
         _require_columns("strategies", self.strategies, ["strategy"])
+        _require_columns("state_contrast", self.state_contrast, ["reference", "treated", "change"])
+        _require_columns("model_inputs", self.model_inputs, ["parameter", "feature", "z"])
         _require_columns("subclusters", self.subclusters, ["subcluster", "n_cells"])
         _require_columns("state_axes", self.state_axes, ["cycling", "sen"])
         _require_columns("program_coverage", self.program_coverage, ["program", "fraction_found"])

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 #: Section ids, in page order, with their headings. The ids are stable: other tools link to them.
 SECTIONS: tuple[tuple[str, str], ...] = (
     ("summary", "Summary"),
+    ("contrast", "What the data say"),
     ("qc", "Input and quality control"),
     ("scores", "Program scores"),
     ("states", "Cell states"),
@@ -40,6 +41,25 @@ MAX_ROWS = 500
 #: Where a PMID link points (a link only; nothing is fetched to view the page).
 PUBMED = "https://pubmed.ncbi.nlm.nih.gov/{}/"
 _SENESCENT = ("senescent_inflammatory", "senescent_p53")
+#: Rows of the tested vulnerabilities shown in the contrast section (all are in the TSV).
+CONTRAST_ROWS = 15
+#: Columns of the vulnerability table shown on the page (the TSV holds them all).
+VULNERABILITY_SHOWN = [
+    "state", "target", "agent", "agent_class", "stage", "evidence", "pmids", "comparison",
+    "status",
+]  # fmt: skip
+#: Columns of the strategy table in the contrast section: benefit and harm side by side.
+BENEFIT_HARM = {
+    "strategy": "strategy",
+    "rank": "tier",
+    "restricted_mean_time_to_relapse_days": "mean days relapse-free",
+    "relapse_free_fraction": "relapse-free at end",
+    "median_toxicity": "toxicity",
+    "median_escaped_fraction": "escaped fraction",
+    "dose_equivalents": "standard doses",
+    "tier_stability": "tier kept (bootstrap)",
+    "rank_range": "position range",
+}
 
 
 @dataclass(frozen=True)
@@ -282,23 +302,50 @@ def _headlines(ctx: ReportContext) -> list[str]:
             f"{len(v):,} vulnerability hypotheses: {v['agent'].nunique():,} agents against "
             f"{v['target'].nunique():,} targets, across {v['state'].nunique()} states."
         )
-    if ctx.strategies is not None and len(ctx.strategies):
-        best = ctx.strategies.iloc[0]
-        text = f"Top-ranked simulated strategy: {best['strategy']}"
-        if "median_time_to_relapse_days" in best.index:
-            median = best["median_time_to_relapse_days"]
-            horizon = ctx.horizon()
-            if _is_missing(median) and horizon is not None:
-                text += f" (median time to relapse beyond the {horizon:g}-day horizon"
-            else:
-                text += f" (median time to relapse {format_value(median).text} days"
-            for column in ("relapse_free_fraction_at_end", "relapse_free_fraction"):
-                if column in best.index and not _is_missing(best[column]):
-                    text += f", {_percent(float(best[column]))} of virtual patients relapse-free"
-                    break
-            text += ")"
-        lines.append(text + " — a model result, not a treatment recommendation.")
+    if ctx.context == "normal":
+        lines.append(
+            "No strategy was simulated: the input is normal tissue or cells (--context normal), "
+            "and senox's model describes a treated tumour."
+        )
+    elif ctx.strategies is not None and len(ctx.strategies):
+        lines.append(_strategy_headline(ctx.strategies, ctx.horizon()))
     return lines
+
+
+def _first_listed(best: pd.Series, horizon: float | None) -> str:
+    """The headline for a strategy table ranked by the caller (not by senox's Pareto tiers)."""
+    text = f"Top-ranked simulated strategy: {best['strategy']}"
+    if "median_time_to_relapse_days" in best.index:
+        median = best["median_time_to_relapse_days"]
+        if _is_missing(median) and horizon is not None:
+            text += f" (median time to relapse beyond the {horizon:g}-day horizon"
+        else:
+            text += f" (median time to relapse {format_value(median).text} days"
+        for column in ("relapse_free_fraction_at_end", "relapse_free_fraction"):
+            if column in best.index and not _is_missing(best[column]):
+                text += f", {_percent(float(best[column]))} of virtual patients relapse-free"
+                break
+        text += ")"
+    return text + " — a model result, not a treatment recommendation."
+
+
+def _strategy_headline(strategies: pd.DataFrame, horizon: float | None) -> str:
+    """The strategies no other beats on benefit and harm together, with both side by side."""
+    if "rank" not in strategies or "restricted_mean_time_to_relapse_days" not in strategies:
+        return _first_listed(strategies.iloc[0], horizon)
+    front = strategies[strategies["rank"] == strategies["rank"].min()]
+    shown = [
+        f"{row.strategy} ({row.restricted_mean_time_to_relapse_days:.0f} days relapse-free on "
+        f"average, toxicity {row.median_toxicity:.1f}, {_percent(row.median_escaped_fraction)} "
+        "escaped)"
+        for row in front.head(4).itertuples()
+    ]
+    more = f" and {len(front) - 4} more" if len(front) > 4 else ""
+    return (
+        f"{len(front)} of {len(strategies)} simulated strategies are not beaten on benefit and "
+        f"harm together: {'; '.join(shown)}{more} — model results, not treatment "
+        "recommendations."
+    )
 
 
 def _short(label: str) -> str:
@@ -428,6 +475,38 @@ def _figure_specs(ctx: ReportContext) -> list[tuple[str, str, str, str, Any]]:
     return specs
 
 
+def _tested_vulnerabilities(ctx: ReportContext) -> pd.DataFrame | None:
+    """The tested, usable vulnerabilities of senescent and escape-like states, best first."""
+    v = ctx.vulnerabilities
+    if v is None or v.empty or not {"status", "fdr"} <= set(v.columns):
+        return None
+    targeted = v["state"].astype(str).str.startswith(("senescent", "escape_like"))
+    usable = v["agent_usable"].astype(bool) if "agent_usable" in v else True
+    rows = v[targeted & usable & (v["status"] == "vulnerability")]
+    columns = ["state", "target", "agent", "stage", "log2_fold_change", "fdr"]
+    columns += [c for c in ("n_group", "n_comparison") if c in rows]
+    return rows.sort_values("fdr")[columns].head(CONTRAST_ROWS)
+
+
+def _benefit_harm(ctx: ReportContext) -> pd.DataFrame | None:
+    if ctx.strategies is None:
+        return None
+    shown = [c for c in BENEFIT_HARM if c in ctx.strategies.columns]
+    return ctx.strategies[shown].rename(columns=BENEFIT_HARM)
+
+
+def _contrast_share(ctx: ReportContext) -> pd.DataFrame | None:
+    if ctx.state_contrast is None:
+        return None
+    table = ctx.state_contrast.copy()
+    for column in ("reference", "treated", "change"):
+        table[column] = (100 * table[column]).round(1)
+    table.index = [pretty(str(i)) for i in table.index]
+    return table.rename(
+        columns={"reference": "reference %", "treated": "treated %", "change": "change (points)"}
+    )
+
+
 def _page(ctx: ReportContext) -> _Page:
     page = _Page()
     number = 0
@@ -466,7 +545,16 @@ def _page(ctx: ReportContext) -> _Page:
         "state_summary": make_table(_state_summary(ctx), index="state"),
         "state_fractions": make_table(ctx.state_fractions, index=ctx.group_label),
         "subclusters": make_table(ctx.subclusters),
-        "vulnerabilities": make_table(ctx.vulnerabilities, css_class="vulnerabilities"),
+        "vulnerabilities": make_table(
+            ctx.vulnerabilities[[c for c in VULNERABILITY_SHOWN if c in ctx.vulnerabilities]]
+            if ctx.vulnerabilities is not None
+            else None,
+            css_class="vulnerabilities",
+        ),
+        "contrast_states": make_table(_contrast_share(ctx), index="state"),
+        "contrast_vulnerabilities": make_table(_tested_vulnerabilities(ctx)),
+        "benefit_harm": make_table(_benefit_harm(ctx)),
+        "model_inputs": make_table(ctx.model_inputs),
         "strategies": make_table(
             ctx.strategies,
             missing=dict.fromkeys(
