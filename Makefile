@@ -5,7 +5,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: run test lint kb validate clean
+.PHONY: run test lint kb validate docs clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,12 @@ test: lint
 # validation/expectations.py → validation/results/real_data.md (a few minutes).
 validate: $(STAMP)
 	cd validation && ../$(BIN)/python real_data.py
+
+# The documentation site, offline, warnings as errors (the tutorial runs on the bundled data);
+# open docs/_build/html/index.html.
+docs: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e ".[doc]"
+	$(BIN)/sphinx-build -W --keep-going -b html docs docs/_build/html
 
 # Recompile the shipped evidence-base database from the curated TSV files.
 kb: $(STAMP)

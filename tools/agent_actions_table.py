@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from senox.io import atomic_write_text
 from senox.kb import load_evidence
 from senox.model import ACTIONS, STATE_ACTIONS, action_overrides, resolve_actions
 from senox.model._suggest import STATE_REASONS
@@ -118,7 +117,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--out", type=Path, default=Path("docs/agent-actions.md"))
     args = parser.parse_args()
-    atomic_write_text(args.out, page(), force=True)
+    args.out.write_text(page(), encoding="utf-8")  # a tracked file of the repository
     print(f"wrote {args.out}")
 
 

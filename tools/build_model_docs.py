@@ -10,7 +10,6 @@ import argparse
 import time
 from pathlib import Path
 
-from senox.io import atomic_write_text
 from senox.model import evaluate_claims, load_model
 from senox.model._docs import actions_section, claims_section, equations_section
 
@@ -53,7 +52,7 @@ def main() -> None:
     text = "\n".join(
         [INTRO, claims_section(claims), note, actions_section(), "", equations_section(spec), ""]
     )
-    atomic_write_text(args.out, text, force=True)
+    args.out.write_text(text, encoding="utf-8")  # a tracked file of the repository
     print(claims[["claim", "holds_default", "cohort_share"]].to_string(index=False))
 
 

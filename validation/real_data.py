@@ -134,6 +134,17 @@ DESIGN: dict[str, dict[str, Any]] = {
 }  # fmt: skip
 
 
+#: What each set's samples are (``senox run --context``): fibroblasts are normal cells, the
+#: KRAS-induced hepatocytes an oncogene-driven (pre)neoplastic tissue, PC9 a cancer cell line.
+CONTEXT = {
+    "marthandan2016": "normal",
+    "marthandan_pd": "normal",
+    "rat_quiescence": "normal",
+    "chan2024": "tumor",
+    "pc9_persisters": "cell-line",
+}
+
+
 # ----------------------------------------------------------------------------- measuring
 
 
@@ -317,7 +328,8 @@ def cli_runs(name: str, adata: ad.AnnData, work: Path, shared: Path) -> dict[str
         "score": ["score", path, *options, "--out", work / f"{name}_scores.tsv"],
         "states": ["states", path, *options, "--out", work / f"{name}_states.tsv", *reference],
         "run": ["run", path, *options, "--out", work / f"{name}_run", *reference,
-                "--groupby", DESIGN[name]["group"], "--cohort", "4"],
+                "--groupby", DESIGN[name]["group"], "--cohort", "4",
+                "--context", CONTEXT[name]],
     }  # fmt: skip
     results = {}
     for verb, args in commands.items():

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from senox import _palette
 from senox._errors import OutputExistsError
 from senox.io import MANIFEST
 from senox.report import (
@@ -363,10 +364,10 @@ def test_kaplan_meier_by_hand() -> None:
 
 
 def test_states_keep_their_colour_everywhere() -> None:
-    colours = figures.state_colors(["other", "escape_like", "proliferating", "novel"])
+    colours = _palette.state_colors(["other", "escape_like", "proliferating", "novel"])
     assert list(colours) == ["proliferating", "escape_like", "other", "novel"]
-    assert colours["escape_like"] == figures.STATE_COLORS["escape_like"]
-    assert colours["novel"] not in figures.STATE_COLORS.values()
+    assert colours["escape_like"] == _palette.STATE_COLORS["escape_like"]
+    assert colours["novel"] not in _palette.STATE_COLORS.values()
 
 
 def test_user_names_reach_the_figures_literally() -> None:

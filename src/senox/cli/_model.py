@@ -13,7 +13,8 @@ import typer
 from senox._errors import InputError
 from senox._progress import progress_bar
 from senox.cli._inputs import ForceOpt
-from senox.io import atomic_write_text, check_outputs
+from senox.io import atomic_write_text, check_outputs, output_folder
+from senox.model._limits import check_seed
 
 model_app = typer.Typer(
     help="Mechanistic models: run published SBML models and your own.", no_args_is_help=True
@@ -162,13 +163,14 @@ class ExportFormat(StrEnum):
 
     sbml = "sbml"
     antimony = "antimony"
+    petab = "petab"
 
 
 @model_app.command("export")
 def export_command(
     name: Annotated[str, typer.Argument(help="redox_senescence (shipped) or a model TOML file.")],
-    out: Annotated[Path, typer.Option(help="File to write.")],
-    fmt: Annotated[ExportFormat, typer.Option("--format", help="sbml or antimony.")] = (
+    out: Annotated[Path, typer.Option(help="File to write (a new folder for --format petab).")],
+    fmt: Annotated[ExportFormat, typer.Option("--format", help="sbml, antimony or petab.")] = (
         ExportFormat.sbml
     ),
     strategy: Annotated[
@@ -176,14 +178,88 @@ def export_command(
     ] = None,
     force: ForceOpt = False,
 ) -> None:
-    """Export senox's own model as SBML (Level 3 Version 2) or Antimony text."""
-    from senox.model import load_model, load_strategy, to_antimony, to_sbml
+    """Export senox's own model as SBML (Level 3 Version 2), Antimony text or a PEtab problem.
 
-    check_outputs([out], force=force, inputs=[name, strategy])
+    A PEtab problem is a folder: model.xml, condition, observable, parameter and (empty)
+    measurement tables, and problem.yaml; fill in the measurements, then run
+    `senox model calibrate DIR/problem.yaml`.
+    """
+    from senox.model import load_model, load_strategy, to_antimony, to_petab, to_sbml
+
+    inputs = [name, strategy]
+    check_outputs(
+        [out], kind="folder" if fmt is ExportFormat.petab else "file", force=force, inputs=inputs
+    )
     spec = load_model(name)
     doses = load_strategy(strategy).doses() if strategy else []
-    writer = to_sbml if fmt is ExportFormat.sbml else to_antimony
-    atomic_write_text(out, writer(spec, doses=doses), force=force, inputs=[name, strategy])
+    if fmt is ExportFormat.petab:
+        files = to_petab(spec, doses=doses)
+        with output_folder(out, force=force, inputs=inputs) as tmp:
+            for file_name, text in files.items():
+                (tmp / file_name).write_text(text, encoding="utf-8", newline="")
+    else:
+        writer = to_sbml if fmt is ExportFormat.sbml else to_antimony
+        atomic_write_text(out, writer(spec, doses=doses), force=force, inputs=inputs)
     typer.echo(
         f"exported {spec.name} ({len(doses)} doses as events) as {fmt.value} → {out}", err=True
+    )
+
+
+@model_app.command("calibrate")
+def calibrate_command(
+    problem: Annotated[Path, typer.Argument(help="The PEtab v1 problem's YAML file.")],
+    out: Annotated[Path, typer.Option(help="New folder for the results.")],
+    starts: Annotated[int, typer.Option(min=1, help="Local optimisations (multistart).")] = 10,
+    seed: Annotated[int, typer.Option(help="Seed of the start points.")] = 0,
+    profile: Annotated[
+        list[str] | None,
+        typer.Option(help="An estimated parameter to profile at the best fit (repeat for more)."),
+    ] = None,
+    profile_points: Annotated[
+        int, typer.Option(min=1, help="Profile grid points on each side of the optimum.")
+    ] = 8,
+    max_iter: Annotated[
+        int, typer.Option(min=1, help="L-BFGS-B iterations per start, at most.")
+    ] = 500,
+    scheduler: Annotated[
+        str | None,
+        typer.Option(help="dask.distributed scheduler address to spread the starts over."),
+    ] = None,
+    force: ForceOpt = False,
+) -> None:
+    """Fit a PEtab v1 problem: seeded multistart L-BFGS-B (libroadrunner), profile likelihoods.
+
+    Writes parameters.tsv (best fit as nominalValue), simulation.tsv, waterfall.tsv/.png and,
+    with --profile, profiles.tsv/.png. Priors in the parameter table are ignored.
+    """
+    from senox._dask import check_address
+    from senox.model import calibrate, read_petab, write_calibration
+    from senox.model._calibrate import check_profiles
+
+    inputs = [problem, problem.parent]
+    check_outputs([out], kind="folder", force=force, inputs=inputs)
+    check_seed(seed)
+    if scheduler is not None:
+        check_address(scheduler)
+    petab_problem = read_petab(problem)
+    check_profiles(petab_problem, profile or [])
+    steps = starts + len(profile or [])
+    with progress_bar(steps, show=True, label="starts, profiles") as advance:
+        result = calibrate(
+            petab_problem,
+            starts=starts,
+            seed=seed,
+            profiles=profile or [],
+            profile_points=profile_points,
+            max_iter=max_iter,
+            scheduler=scheduler,
+            progress=advance,
+        )
+    with output_folder(out, force=force, inputs=inputs) as tmp:
+        write_calibration(result, tmp)
+    finished = sum(np.isfinite(s.nll) for s in result.starts)
+    typer.echo(
+        f"calibrated {problem}: best NLL {result.best.nll:.6g} ({finished} of {starts} starts "
+        f"finished; NLL at the nominal values {result.nll_nominal:.6g}) → {out}",
+        err=True,
     )

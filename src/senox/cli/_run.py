@@ -50,7 +50,7 @@ def run_command(
     ] = None,
     cohort: Annotated[
         int, typer.Option(min=0, help="Virtual patients per strategy (0: default parameters).")
-    ] = 50,
+    ] = 200,
     sample_key: Annotated[
         str | None,
         typer.Option(

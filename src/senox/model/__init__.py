@@ -5,6 +5,9 @@
   engine (:func:`simulate`), exported to SBML/Antimony (:func:`to_sbml`, :func:`to_antimony`),
   and driven by therapy strategies resolved through the evidence base (:func:`load_strategy`,
   :func:`simulate_strategies`).
+- Any PEtab v1 problem is calibrated by seeded multistart optimisation with profile likelihoods
+  (:func:`read_petab`, :func:`calibrate`, :func:`write_calibration`); senox's own model is
+  exported as one (:func:`to_petab`).
 - The seed's claims are executable scenarios (:func:`evaluate_claims`).
 - Exact stochastic single-cell ensembles of mass-action SBML models (:func:`simulate_ssa`), with
   Passos et al. 2010's escape-from-arrest experiment (:func:`passos_escape`), and the slow-scale
@@ -14,11 +17,19 @@
 
 from __future__ import annotations
 
+from senox.model._calibrate import (
+    Calibration,
+    calibrate,
+    read_petab,
+    write_calibration,
+)
 from senox.model._claims import CLAIMS, SASP_DEPENDENT_IMMUNITY, evaluate_claims
 from senox.model._export import to_antimony, to_sbml
 from senox.model._limits import check_seed, check_simulation_size, check_table_size
 from senox.model._ode import simulate
 from senox.model._personalise import measured_features, parameter_ranges
+from senox.model._petab import to_petab
+from senox.model._petab_objective import PetabObjective
 from senox.model._rank import dose_equivalents, pareto_tiers, rank_strategies
 from senox.model._sbml import PUBLISHED, parse_duration, run_sbml, time_unit_seconds
 from senox.model._simulate import (
@@ -61,10 +72,12 @@ __all__ = [
     "SASP_DEPENDENT_IMMUNITY",
     "STATE_ACTIONS",
     "STATE_SPECIES",
+    "Calibration",
     "Dose",
     "EscapeArm",
     "EscapeExperiment",
     "ModelSpec",
+    "PetabObjective",
     "Resolution",
     "SSAModel",
     "SimulationResult",
@@ -72,6 +85,7 @@ __all__ = [
     "action_overrides",
     "agent_actions",
     "builtin_strategies",
+    "calibrate",
     "check_seed",
     "check_simulation_size",
     "check_table_size",
@@ -89,6 +103,7 @@ __all__ = [
     "passos_escape",
     "rank_strategies",
     "read_model",
+    "read_petab",
     "relapse_free",
     "resolve_actions",
     "run_sbml",
@@ -102,6 +117,8 @@ __all__ = [
     "suggest_fast_pairs",
     "time_unit_seconds",
     "to_antimony",
+    "to_petab",
     "to_sbml",
     "wilson_interval",
+    "write_calibration",
 ]

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from senox.pipeline._run import (
-    BUNDLED,
-    OUTPUTS,
-    RunOptions,
-    depth_warnings,
-    embedding,
-    run_pipeline,
-)
+from senox.pipeline._embedding import embedding, qc_per_obs
+from senox.pipeline._run import BUNDLED, OUTPUTS, RunOptions, depth_warnings, run_pipeline
 
-__all__ = ["BUNDLED", "OUTPUTS", "RunOptions", "depth_warnings", "embedding", "run_pipeline"]
+__all__ = [
+    "BUNDLED",
+    "OUTPUTS",
+    "RunOptions",
+    "depth_warnings",
+    "embedding",
+    "qc_per_obs",
+    "run_pipeline",
+]

@@ -8,8 +8,8 @@ nothing over the network.
 
 from __future__ import annotations
 
+from senox._palette import STATE_COLORS
 from senox.report._context import DISCLAIMER, TRAJECTORY_PANELS, VULNERABILITY_COLS, ReportContext
-from senox.report._figures import STATE_COLORS
 from senox.report._render import SECTIONS, render_report, write_report
 
 __all__ = [

@@ -17,9 +17,10 @@ import numpy as np
 import pandas as pd
 
 from senox import __version__
+from senox._palette import state_colors, state_order
 from senox.io import atomic_write_text, check_outputs
 from senox.report import _figures
-from senox.report._figures import pretty, state_colors, state_order
+from senox.report._figures import pretty
 
 if TYPE_CHECKING:
     from senox.report._context import ReportContext

@@ -203,7 +203,7 @@ def score_matrix(
 
 
 @dataclass(frozen=True)
-class _GeneNames:
+class GeneNames:
     """The gene names programs are matched against, and how they came from ``var_names``."""
 
     names: pd.Index
@@ -224,7 +224,7 @@ class _GeneNames:
         )
 
 
-def human_gene_names(adata: AnnData) -> _GeneNames:
+def human_gene_names(adata: AnnData) -> GeneNames:
     """``var_names`` as human symbols: mapped here unless they are human symbols already.
 
     Data read by :func:`senox.io.read` are taken as they are (that reading mapped them). Other
@@ -234,7 +234,7 @@ def human_gene_names(adata: AnnData) -> _GeneNames:
     """
     read = adata.uns.get("senox_io")
     if read is not None:
-        return _GeneNames(
+        return GeneNames(
             adata.var_names, str(read["path"]), f"{read['species']} {_ID_KINDS[read['gene_id']]}",
             int(read["n_mapped"]), int(read["n_genes_in"]),
         )  # fmt: skip
@@ -242,7 +242,7 @@ def human_gene_names(adata: AnnData) -> _GeneNames:
     gene_id = guess_gene_id(ids)
     species = guess_species(ids, gene_id=gene_id)
     if (species, gene_id) == ("human", "symbol"):
-        return _GeneNames(adata.var_names, "adata.var_names")
+        return GeneNames(adata.var_names, "adata.var_names")
     try:
         mapping = map_to_human(ids, species=species, gene_id=gene_id)
     except InputError as exc:
@@ -250,14 +250,21 @@ def human_gene_names(adata: AnnData) -> _GeneNames:
         raise InputError(msg) from exc
     mapped = (mapping[HOW] != UNMAPPED).to_numpy()
     names = pd.Index(np.where(mapped, mapping[HUMAN_SYMBOL], ids), dtype=object)
-    found = _GeneNames(
+    found = GeneNames(
         names, "adata.var_names", f"{species} {_ID_KINDS[gene_id]}", int(mapped.sum()), len(ids)
     )
     logger.info("scoring %s", found.describe())
     return found
 
 
-def _check_coverage(table: pd.DataFrame, genes: _GeneNames) -> None:
+#: How to fix identifiers of the wrong species or kind, in :func:`check_coverage`'s message.
+READ_FIX = (
+    "set --species and --gene-id, or give --orthologs FILE for another species (species=, "
+    "gene_id=, orthologs= of senox.io.read)"
+)
+
+
+def check_coverage(table: pd.DataFrame, genes: GeneNames, *, fix: str = READ_FIX) -> None:
     """Refuse when most programs are poorly covered and the gene identifiers explain it.
 
     ``table``: per program ``n_genes`` and ``n_found``. Refused when more than half of the
@@ -280,11 +287,23 @@ def _check_coverage(table: pd.DataFrame, genes: _GeneNames) -> None:
         f"{genes.source}: {len(poor)} of {len(table)} programs have under "
         f"{MIN_PROGRAM_COVERAGE:.0%} of their genes in the data ({examples}) and only "
         f"{mapped:.0%} of its {genes.n_genes:,} gene identifiers, read as {genes.read_as}, are "
-        "known genes: the species or the kind of identifier is probably wrong; set "
-        "--species and --gene-id, or give --orthologs FILE for another species (species=, "
-        "gene_id=, orthologs= of senox.io.read)"
+        f"known genes: the species or the kind of identifier is probably wrong; {fix}"
     )
     raise InputError(msg)
+
+
+def layer_matrix(adata: AnnData, layer: str | None) -> Any:
+    """``adata.layers[layer]``, or ``adata.X`` for ``None``; a missing layer is a one-line error."""
+    if layer is None:
+        return adata.X
+    if layer not in adata.layers:
+        found = ", ".join(map(repr, adata.layers.keys())) or "none"
+        msg = (
+            f"layer={layer!r}: no such layer in adata.layers (layers: {found}); name one of "
+            "them, or layer=None for adata.X"
+        )
+        raise InputError(msg)
+    return adata.layers[layer]
 
 
 def score_programs(
@@ -324,7 +343,8 @@ def score_programs(
         ``"mean"``: mean of the program's genes minus the mean of expression-matched control genes
         (scanpy ``score_genes``; reproducible with ``random_state``).
     layer
-        Score ``adata.layers[layer]`` instead of ``adata.X``.
+        Score ``adata.layers[layer]`` instead of ``adata.X`` (a layer that is not there is an
+        :class:`~senox._errors.InputError` listing those that are).
     key_added
         Prefix of the fields written.
     copy
@@ -355,10 +375,10 @@ def score_programs(
         (how the names matched against the programs were obtained).
     """
     adata = adata.copy() if copy else adata
+    matrix = layer_matrix(adata, layer)
     chosen = as_programs(programs)
     genes = human_gene_names(adata)
-    _check_coverage(coverage(chosen, resolve(chosen, genes.names)), genes)
-    matrix = adata.layers[layer] if layer is not None else adata.X
+    check_coverage(coverage(chosen, resolve(chosen, genes.names)), genes)
     options: dict[str, Any] = {"max_rank": max_rank, "w_neg": w_neg, "ctrl_size": ctrl_size,
                                "n_bins": n_bins, "random_state": random_state}  # fmt: skip
     scores, table = score_matrix(

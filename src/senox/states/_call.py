@@ -9,9 +9,10 @@ import pandas as pd
 
 from senox import __version__
 from senox._errors import InputError
+from senox._palette import STATE_COLORS
 from senox.programs import Program, catalogue
 from senox.score import score_matrix, score_programs
-from senox.score._run import human_gene_names
+from senox.score._run import human_gene_names, layer_matrix
 from senox.score._source import columns_of, rows_with_values
 from senox.states._calibrate import Calibration, calibrate
 from senox.states._cycling import cycling_decision, fit_mixture
@@ -108,7 +109,7 @@ def _cell_cycle_score(adata: AnnData, names: pd.Index) -> pd.Series:
     return pd.Series(scores["proliferation"].to_numpy(), index=adata.obs_names)
 
 
-def _scores(adata: AnnData, key_added: str, method: str) -> pd.DataFrame:
+def _scores(adata: AnnData, key_added: str, method: str, layer: str | None) -> pd.DataFrame:
     """Program scores: reuse ``obsm[f"{key_added}_scores"]`` if it has them, else compute.
 
     Besides the catalogue, ``senescence_up`` (the senescence program's up side alone) is scored:
@@ -117,7 +118,7 @@ def _scores(adata: AnnData, key_added: str, method: str) -> pd.DataFrame:
     existing = adata.obsm.get(f"{key_added}_scores")
     if isinstance(existing, pd.DataFrame) and set(AXIS_PROGRAMS) <= set(existing.columns):
         return existing.copy()
-    score_programs(adata, _axis_catalogue(), method=method, key_added=key_added)  # type: ignore[arg-type]
+    score_programs(adata, _axis_catalogue(), method=method, layer=layer, key_added=key_added)  # type: ignore[arg-type]
     scores: pd.DataFrame = adata.obsm[f"{key_added}_scores"]
     return scores
 
@@ -154,6 +155,7 @@ def call_states(
     adata: AnnData,
     *,
     reference: str | tuple[str, str] | None = None,
+    layer: str | None = None,
     key_added: str = "senox",
     copy: bool = False,
     method: str = "rank",
@@ -169,6 +171,10 @@ def call_states(
     reference
         ``"COLUMN=VALUE"``: the untreated/control observations, against which z-scores are
         calibrated. Without it the whole data set is the baseline (its median observation).
+    layer
+        Read ``adata.layers[layer]`` instead of ``adata.X`` (scores, biomarkers, sub-clusters);
+        a layer that is not there is an :class:`~senox._errors.InputError` listing those that
+        are.
     key_added
         Prefix of the fields written.
     copy
@@ -207,20 +213,25 @@ def call_states(
         ``warnings`` (plain text; e.g. a reference of fewer than 10 observations, or cycling
         calls with an extreme senescence axis), and ``cycling_rule``: the rule that decided
         cycling (``mixture``, ``reference``, ``split`` or ``sign``) with its figures.
+    ``uns[f"{key_added}_state_colors"]`` : list of str
+        The colour of each state, in the order of the categories of ``obs[f"{key_added}_state"]``
+        (scanpy's ``<key>_colors`` convention, so ``sc.pl.umap(adata, color="senox_state")``
+        uses the report's colours).
     """
     adata = adata.copy() if copy else adata
+    data = _reading(adata, layer)
     reference_mask = parse_reference(adata, reference)
-    informative = expressed(adata)
-    scores = _scores(adata, key_added, method)
+    informative = expressed(data)
+    scores = _scores(adata, key_added, method, layer)
     proliferation = scores.loc[informative, "proliferation"]
     mixture = fit_mixture(proliferation.to_numpy())
-    names = human_gene_names(adata).names
-    axis_scores = arrest_free_scores(adata, method, names).assign(
+    names = human_gene_names(data).names
+    axis_scores = arrest_free_scores(data, method, names).assign(
         proliferation=scores["proliferation"]
     )
     calibration = calibrate(axis_scores[informative], reference_mask)
     z = calibration.zscores(axis_scores)
-    cell_cycle = None if mixture.supported else _cell_cycle_score(adata, names)[informative]
+    cell_cycle = None if mixture.supported else _cell_cycle_score(data, names)[informative]
     cycling, cycling_rule = cycling_decision(
         proliferation,
         z["proliferation"],
@@ -234,13 +245,14 @@ def call_states(
     state[~informative] = OTHER
     confidence[~informative] = 0.5
     adata.obs[f"{key_added}_state"] = pd.Categorical(state, categories=list(STATE_NAMES))
+    adata.uns[f"{key_added}_state_colors"] = [STATE_COLORS[name] for name in STATE_NAMES]
     adata.obs[f"{key_added}_confidence"] = confidence.to_numpy()
     adata.obs[f"{key_added}_redox_index"] = redox_index(z).to_numpy()
     adata.obsm[f"{key_added}_zscores"] = z
     adata.obsm[f"{key_added}_axes"] = decision
-    adata.obsm[f"{key_added}_biomarkers"] = biomarker_panel(adata)
+    adata.obsm[f"{key_added}_biomarkers"] = biomarker_panel(data)
     genes = sorted({g for p in catalogue().values() for g in p.genes} | set(PANEL_GENES))
-    labels, clusters, test = senescent_subclusters(adata, state, z, genes, seed=seed)
+    labels, clusters, test = senescent_subclusters(data, state, z, genes, seed=seed)
     adata.obs[f"{key_added}_subcluster"] = labels.to_numpy()
     record = _record(calibration, reference, state, clusters)
     record["subcluster_test"] = test
@@ -252,6 +264,22 @@ def call_states(
     record["cycling_rule"] = cycling_rule
     adata.uns.setdefault(key_added, {})["states"] = record
     return adata if copy else None
+
+
+def _reading(adata: AnnData, layer: str | None) -> AnnData:
+    """``adata`` itself, or an AnnData of its ``layer`` sharing its names (nothing copied)."""
+    if layer is None:
+        return adata
+    from anndata import AnnData
+
+    data = AnnData(
+        X=layer_matrix(adata, layer),
+        obs=pd.DataFrame(index=adata.obs_names),
+        var=pd.DataFrame(index=adata.var_names),
+    )
+    if "senox_io" in adata.uns:
+        data.uns["senox_io"] = adata.uns["senox_io"]
+    return data
 
 
 def _warnings(calibration: Calibration, reference: object) -> list[str]:
