@@ -1,4 +1,4 @@
-"""Helpers shared by the validation scripts: AUROC, its uncertainty and Markdown tables.
+"""Helpers shared by the validation scripts: AUROC, its uncertainty, tables and result files.
 
 Uncertainty: stratified bootstrap resamples (class sizes fixed), percentile intervals,
 DeLong's test for two correlated AUROCs, and the false-positive rate at a given sensitivity.
@@ -7,6 +7,10 @@ Depth matching: quantile strata of a covariate (e.g. detected genes) and the AUR
 """
 
 from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -303,3 +307,11 @@ def bootstrap_depth_matched_aurocs(
     pairs = (pos * (count - pos)).sum(axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.asarray(np.where(pairs > 0, u / np.maximum(pairs, 1), np.nan), dtype=np.float64)
+
+
+def write_results(out: Path, text: str, results: dict[str, Any]) -> None:
+    """The table as Markdown at ``out`` and the figures as JSON beside it; the table printed."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(text, encoding="utf-8")
+    out.with_suffix(".json").write_text(json.dumps(results, indent=1, default=str) + "\n")
+    print(text)

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from _report import auroc, markdown_table
+from _report import auroc, markdown_table, write_results
 from expectations import NOMINAL_RATE
 from peer_scores import score_husi
 from real_data import DESIGN, LOADERS, _association, _log_normalised, peer_scores
@@ -352,10 +352,7 @@ def main() -> None:
     results["_verdicts"] = verdicts
     results["_winner"] = chosen
     text = report(results, verdicts, chosen, time.perf_counter() - started)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(text, encoding="utf-8")
-    args.out.with_suffix(".json").write_text(json.dumps(results, indent=1, default=str) + "\n")
-    print(text)
+    write_results(args.out, text, results)
 
 
 if __name__ == "__main__":

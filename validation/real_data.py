@@ -13,7 +13,6 @@ this script first ran), each a hit or a miss; the null checks; and whether ``sen
 from __future__ import annotations
 
 import argparse
-import json
 import subprocess
 import sys
 import tempfile
@@ -27,7 +26,7 @@ import pandas as pd
 import scipy.sparse as sp
 from scipy.stats import spearmanr
 
-from _report import auroc, markdown_table
+from _report import auroc, markdown_table, write_results
 from expectations import EXPECTATIONS, NOMINAL_RATE, Expectation
 from senox import io
 from senox.score import score_programs
@@ -418,10 +417,7 @@ def main() -> None:
                 results[name]["cli"] = cli_runs(name, adata, work, args.shared)
         results.update(null_figures(args.shared, work))
     text = report(results, time.perf_counter() - started)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(text, encoding="utf-8")
-    args.out.with_suffix(".json").write_text(json.dumps(results, indent=1, default=str) + "\n")
-    print(text)
+    write_results(args.out, text, results)
 
 
 if __name__ == "__main__":
