@@ -5,9 +5,11 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING
 
+import anndata as ad
 import numpy as np
 import pandas as pd
 import pytest
+from scipy import sparse
 from typer.testing import CliRunner
 
 from senox.cli import app
@@ -174,3 +176,62 @@ def test_second_real_data_set_bulk(tmp_path: Path) -> None:
     html = (out / "report.html").read_text()
     assert "bulk" in html
     assert 'id="vulnerabilities"' in html
+
+
+def _pc9_h5ad(folder: Path, out: Path) -> Path:
+    """The two PC9 day-11 tables (control, erlotinib) as one .h5ad with a condition column."""
+    parts = []
+    for condition in ("control", "Erlotinib"):
+        table = pd.read_csv(folder / f"Day11_{condition}.txt.gz", sep="\t", index_col="GENE")
+        table = table.loc[:, table.sum() >= 500]
+        table.columns = [f"{condition}_{c}" for c in table.columns]
+        parts.append(table)
+    counts = pd.concat(parts, axis=1).fillna(0).astype(np.int64)
+    obs = pd.DataFrame({"condition": [c.split("_")[0] for c in counts.columns]}, counts.columns)
+    ad.AnnData(
+        sparse.csr_matrix(counts.T.to_numpy()), obs=obs, var=pd.DataFrame(index=counts.index)
+    ).write_h5ad(out)
+    return out
+
+
+#: Every real set in ../shared, from its own files and sample sheet, as `senox run` reads them.
+REAL_SETS = {
+    "marthandan2016": (
+        ["marthandan2016/marthandan2016_expression.csv.gz",
+         "--obs", "marthandan2016/marthandan2016_samples.csv",
+         "--reference", "Condition=Proliferative", "--context", "normal"], 39),
+    "marthandan_pd": (
+        ["marthandan2016_pd_series_counts/pd_raw_counts.csv.gz",
+         "--obs", "marthandan2016_pd_series_counts/pd_samples.csv",
+         "--reference", "population_doublings=16", "--context", "normal"], 15),
+    "rat_quiescence": (
+        ["ref_rat_quiescence_depth/ref_raw_counts.csv.gz",
+         "--obs", "ref_rat_quiescence_depth/ref_samples.csv", "--species", "rat",
+         "--orthologs", "ref_rat_quiescence_depth/rat_human_orthologs_ensembl.tsv.gz",
+         "--reference", "Day=2", "--context", "normal"], 27),
+    "chan2024": (["chan2024_kras_ois/counts.mtx.gz", "--reference", "condition=mV"], 500),
+    "pc9_persisters": (["PC9", "--reference", "condition=control", "--context", "cell-line"],
+                       None),
+}  # fmt: skip
+
+
+@pytest.mark.needs_shared
+@pytest.mark.parametrize("name", list(REAL_SETS))
+def test_run_finishes_on_every_real_set(name: str, tmp_path: Path) -> None:
+    data = SHARED / "data"
+    args, n_obs = REAL_SETS[name]
+    files = [
+        str(_pc9_h5ad(data / "pc9_erlotinib_persisters", tmp_path / "pc9.h5ad"))
+        if a == "PC9"
+        else str(data / a)
+        if "/" in a
+        else a
+        for a in args
+    ]
+    out = tmp_path / "run"
+    result = runner.invoke(app, ["run", *files, "--out", str(out), "--cohort", "4"])
+    assert result.exit_code == 0, result.output
+    states = pd.read_csv(out / "states.tsv", sep="\t")
+    assert n_obs is None or len(states) == n_obs
+    strategies = pd.read_csv(out / "strategies.tsv", sep="\t")
+    assert strategies.empty == ("normal" in args)
