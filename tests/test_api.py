@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from typing import TYPE_CHECKING
+from pathlib import Path
 
 import anndata as ad
 import numpy as np
@@ -17,9 +17,6 @@ from senox._errors import InputError
 from senox._palette import STATE_COLORS
 from senox.states import STATE_NAMES
 from tests.states.test_states import GROUPS, make_groups
-
-if TYPE_CHECKING:
-    from pathlib import Path
 
 
 def _run_python(code: str) -> str:
@@ -246,3 +243,17 @@ def test_run_on_an_in_memory_anndata(tmp_path: Path) -> None:
     assert "senox_state" in adata.obs
     assert adata.uns["senox_state_colors"]
     assert record["inputs"]["context"] == "tumor"
+
+
+def test_the_readme_tour_runs_as_written(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    tour = readme.split("## A 60-second tour in Python", 1)[1].split("```python\n", 1)[1]
+    code = tour.split("```", 1)[0]
+    monkeypatch.chdir(tmp_path)
+    script = tmp_path / "tour.py"
+    script.write_text("import matplotlib\nmatplotlib.use('Agg')\n" + code, encoding="utf-8")
+    result = subprocess.run(
+        [sys.executable, str(script)], capture_output=True, text=True, check=False, timeout=600
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert (tmp_path / "report" / "report.html").is_file()
