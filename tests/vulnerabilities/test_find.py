@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import anndata as ad
 import numpy as np
 import pandas as pd
 import pytest
@@ -10,6 +11,7 @@ from senox._errors import InputError
 from senox.kb import agent_standing, load_evidence
 from senox.report import VULNERABILITY_COLS
 from senox.vulnerabilities import MIN_OBS, VULNERABILITY_COLUMNS, find_vulnerabilities
+from senox.vulnerabilities._groups import sample_labels
 from tests.vulnerabilities._toy import toy
 
 SIZES = {"senescent_inflammatory": 60, "escape_like": 60, "proliferating": 180}
@@ -220,3 +222,11 @@ def test_a_target_expressed_by_too_few_observations_does_not_count() -> None:
     adata.X = x
     assert "GPX4" not in set(find_vulnerabilities(adata).gene)
     assert "GPX4" in set(find_vulnerabilities(adata, min_obs=3).gene)
+
+
+def test_missing_sample_labels_are_read_as_no_sample() -> None:
+    obs = pd.DataFrame({"donor": ["a", None, "b"]}, index=["c0", "c1", "c2"])
+    adata = ad.AnnData(np.zeros((3, 1)), obs=obs)
+    labels = sample_labels(adata, "donor")
+    assert labels is not None
+    assert labels.tolist() == ["a", "", "b"]

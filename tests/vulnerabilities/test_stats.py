@@ -184,3 +184,16 @@ def test_small_pseudobulks_are_left_out() -> None:
     )
     assert (got.n_samples_group == 3).all()
     assert (got.n_samples_comparison == 4).all()
+
+
+def test_observations_without_a_sample_join_no_pseudobulk() -> None:
+    adata, sample, group = _samples_data(n_samples=4)
+    genes = list(adata.var_names)
+    matrix = target_matrix(adata, genes, None)
+    full = compare_group(matrix, genes, Sides(group, ~group), samples=sample, min_samples=3)
+    unlabelled = sample.copy()
+    unlabelled[sample == "s0"] = ""  # s0's cells lost their sample label
+    got = compare_group(matrix, genes, Sides(group, ~group), samples=unlabelled, min_samples=3)
+    assert (full.n_samples_group == 4).all()
+    assert (got.n_samples_group == 3).all()  # not a fifth sample called "" or "nan"
+    assert (got.n_samples_comparison == 3).all()

@@ -110,7 +110,7 @@ def targeted_groups(
 
 
 def sample_labels(adata: AnnData, sample_key: str | None) -> NDArray[np.str_] | None:
-    """The sample of each observation, or ``None`` without a ``sample_key``."""
+    """The sample of each observation (``""`` where it is missing), or ``None`` without one."""
     if sample_key is None:
         return None
     if sample_key not in adata.obs:
@@ -120,5 +120,6 @@ def sample_labels(adata: AnnData, sample_key: str | None) -> NDArray[np.str_] | 
             "annotate the observations with a sample sheet (--obs FILE; obs= of senox.io.read)"
         )
         raise InputError(msg)
-    labels: NDArray[np.str_] = adata.obs[sample_key].astype(str).to_numpy()
+    column = adata.obs[sample_key]
+    labels: NDArray[np.str_] = column.astype(str).where(column.notna(), "").to_numpy(dtype=str)
     return labels

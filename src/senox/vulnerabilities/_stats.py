@@ -177,7 +177,11 @@ def adjust(p_values: NDArray[np.float64]) -> NDArray[np.float64]:
 def _sample_means(
     matrix: csc_matrix, side: NDArray[np.bool_], samples: NDArray[np.str_]
 ) -> NDArray[np.float64]:
-    """Mean expression per sample with enough observations on ``side`` (samples × genes)."""
+    """Mean expression per sample with enough observations on ``side`` (samples × genes).
+
+    Observations without a sample (``""``) belong to none and are left out.
+    """
+    side = side & (samples != "")
     labels, codes = np.unique(samples[side], return_inverse=True)
     counts = np.bincount(codes, minlength=labels.size)
     kept = counts >= MIN_CELLS_PER_PSEUDOBULK
