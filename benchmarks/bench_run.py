@@ -4,7 +4,7 @@ For each size, a synthetic count matrix (20,000 human protein-coding genes, abou
 8 samples; seeded) is written once to ``--workdir`` as ``.h5ad``. Then, each in a fresh process:
 
 - ``senox``: ``python -m senox run INPUT --out DIR --groupby sample`` plus ``--senox-args``
-  (default ``--backed``: the matrix is read from disk block by block);
+  (default none: ``senox run`` reads the whole matrix; it has no ``--backed`` yet);
 - ``scanpy``: the chain a user would otherwise write: ``read_h5ad``, ``normalize_total``,
   ``log1p``, ``highly_variable_genes`` (2,000 genes), ``sc.pp.pca`` (2 components) on them, and
   ``sc.tl.score_genes`` for each senox catalogue program.
@@ -207,8 +207,8 @@ def main() -> None:
     )
     parser.add_argument("--sizes", default="100000,300000", help="comma-separated cell counts")
     parser.add_argument("--tools", default=",".join(TOOLS))
-    parser.add_argument("--senox-args", default="--backed",
-                        help="extra options of senox run (quote them: --senox-args='--backed')")  # fmt: skip
+    parser.add_argument("--senox-args", default="",
+                        help="extra options of senox run (quote them: --senox-args='--cohort 50')")  # fmt: skip
     parser.add_argument(
         "--workdir", type=Path, default=Path(tempfile.gettempdir()) / "senox_bench_run"
     )
