@@ -202,11 +202,21 @@ def check_outputs(
         a link, a user's file, or a folder holding files senox did not write.
     """
     inputs = list(inputs)
-    for path in paths:
-        if path is not None:
-            _refuse_places(Path(path), inputs)
-            _refuse_existing(Path(path), kind, force=force)
-            _probe_writable(Path(path))
+    for given in paths:
+        if given is not None:
+            path = lexical(given)
+            _refuse_places(path, inputs)
+            _refuse_existing(path, kind, force=force)
+            _probe_writable(path)
+
+
+def lexical(path: Path | str) -> Path:
+    """``path`` with ``.`` and ``..`` collapsed as a shell's ``cd`` does (``out/../out`` → ``out``).
+
+    Staging and renaming go through the parent folder: a ``..`` after a folder senox creates
+    or moves aside would point elsewhere half-way through a write.
+    """
+    return Path(os.path.normpath(path))
 
 
 def _probe_writable(path: Path) -> None:
@@ -377,7 +387,7 @@ def write_outputs(
         As :func:`check_outputs`, checked again here, and when writing fails (full disk,
         no permission): nothing is left behind.
     """
-    finals = [Path(p) for p in paths]
+    finals = [lexical(p) for p in paths]
     check_outputs(finals, kind=kind, force=force, inputs=inputs)
     created: list[Path] = []
     staged: list[Path] = []
