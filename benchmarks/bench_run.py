@@ -37,6 +37,8 @@ from pathlib import Path
 
 import numpy as np
 
+from bench_score import tree_rss_bytes  # the same /proc reading for both benchmarks
+
 HERE = Path(__file__).resolve().parent
 N_GENES = 20_000
 DENSITY = 0.06
@@ -113,21 +115,6 @@ def dataset(workdir: Path, n_cells: int, seed: int = 0) -> Path:
                 matrix.append(block)
     tmp.rename(path)
     return path
-
-
-def tree_rss_bytes(pid: int) -> int:
-    """Resident memory of a process and all its descendants, from /proc."""
-    total = 0
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                total += int(line.split()[1]) * 1024
-        for task in Path(f"/proc/{pid}/task").iterdir():
-            for child in (task / "children").read_text().split():
-                total += tree_rss_bytes(int(child))
-    except (FileNotFoundError, ProcessLookupError):
-        pass
-    return total
 
 
 def timed(command: list[str]) -> dict[str, object]:

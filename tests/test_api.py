@@ -217,7 +217,7 @@ def test_mouse_workflow_in_memory_writes_no_file(
     assert len(record["summary"]) == 3
     # Seeded from the treated (D12) cells only.
     d12 = adata.obs.loc[adata.obs["condition"] == "D12", "senox_state"].astype(str)
-    seeded = sx.tl._simulate.seed_fractions(adata, reference="condition=mV", key_added="senox")
+    seeded = sx.model.seed_fractions(adata, reference="condition=mV", key_added="senox")
     assert seeded == pytest.approx(d12.value_counts(normalize=True).to_dict())
     assert list(tmp_path.iterdir()) == []
 

@@ -40,7 +40,7 @@ from scipy.stats import kendalltau
 
 from real_data import DESIGN, LOADERS
 from senox.model import builtin_strategies
-from senox.pipeline._run import RunOptions, _fractions, _simulate
+from senox.pipeline._run import RunOptions, _simulate
 from senox.score import score_programs
 from senox.states import call_states
 from senox.vulnerabilities import find_vulnerabilities
@@ -62,8 +62,7 @@ def _prepared(
 
 
 def _order(adata: Any, options: RunOptions, vulnerabilities: pd.DataFrame) -> list[str]:
-    _, seeded = _fractions(adata, options)
-    ranked = _simulate(adata, options, vulnerabilities, seeded).ranked
+    ranked = _simulate(adata, options, vulnerabilities).ranked
     assert ranked is not None
     shipped = set(builtin_strategies())
     return [s for s in ranked["strategy"] if s in shipped]

@@ -49,5 +49,9 @@ AGENT_COLS = [AGENT, SYNONYMS, KIND, AGENT_CLASS, CORRECTION]
 #: Target kinds.
 GENE, FUSION, FAMILY, MECHANISM_ONLY = "gene", "fusion", "family", "mechanism"
 
+#: Record effects under which the agent raises its target rather than inhibiting it: such a
+#: record gives the agent no action on the target and makes no vulnerability of it.
+RAISING_EFFECTS = ("activates", "induces")
+
 #: Stages of development, in order.
 STAGES = ("preclinical", "clinical", "phase I", "phase II", "phase III", "approved")

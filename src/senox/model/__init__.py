@@ -27,7 +27,13 @@ from senox.model._claims import CLAIMS, SASP_DEPENDENT_IMMUNITY, evaluate_claims
 from senox.model._export import to_antimony, to_sbml
 from senox.model._limits import check_seed, check_simulation_size, check_table_size
 from senox.model._ode import simulate
-from senox.model._personalise import measured_features, parameter_ranges
+from senox.model._personalise import (
+    measured_features,
+    model_inputs,
+    parameter_ranges,
+    seed_fractions,
+    treated_mask,
+)
 from senox.model._petab import to_petab
 from senox.model._petab_objective import PetabObjective
 from senox.model._rank import dose_equivalents, pareto_tiers, rank_strategies
@@ -97,6 +103,7 @@ __all__ = [
     "load_strategies",
     "load_strategy",
     "measured_features",
+    "model_inputs",
     "parameter_ranges",
     "pareto_tiers",
     "parse_duration",
@@ -108,6 +115,7 @@ __all__ = [
     "resolve_actions",
     "run_sbml",
     "sample_cohort",
+    "seed_fractions",
     "simulate",
     "simulate_ssa",
     "simulate_strategies",
@@ -119,6 +127,7 @@ __all__ = [
     "to_antimony",
     "to_petab",
     "to_sbml",
+    "treated_mask",
     "wilson_interval",
     "write_calibration",
 ]

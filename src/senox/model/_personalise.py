@@ -20,6 +20,9 @@ The mapping is deliberately coarse, because the scale between a z-score and a ra
 Without a reference, z-scores are relative to the data's own median observation, so features
 sit near 0 and the cohort near the middle of each range: the data then move the model little,
 and the report says so.
+
+:func:`seed_fractions` and :func:`model_inputs` read both from an annotated AnnData, for
+``senox run`` and ``sx.tl.simulate`` alike.
 """
 
 from __future__ import annotations
@@ -31,9 +34,13 @@ import numpy as np
 import pandas as pd
 from scipy.stats import norm
 
+from senox._errors import InputError
+from senox.model._spec import load_model
+
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
+    from anndata import AnnData
     from numpy.typing import NDArray
 
     from senox.model._spec import ModelSpec
@@ -229,3 +236,55 @@ def ranges_of(table: pd.DataFrame) -> Mapping[str, tuple[float, float]]:
         str(p): (float(lo), float(hi))
         for p, lo, hi in zip(table["parameter"], table["low"], table["high"], strict=True)
     }
+
+
+def treated_mask(adata: AnnData, reference: str | tuple[str, str] | None) -> NDArray[np.bool_]:
+    """Observations outside the reference (all of them without one)."""
+    from senox.states._call import parse_reference  # senox.states is heavy; only the API needs it
+
+    mask = parse_reference(adata, reference)
+    treated: NDArray[np.bool_] = (
+        np.ones(adata.n_obs, dtype=bool) if mask is None else ~mask.to_numpy()
+    )
+    return treated
+
+
+def _states(adata: AnnData, key_added: str) -> pd.Series:
+    column = f"{key_added}_state"
+    if column not in adata.obs.columns:
+        msg = (
+            f"obs[{column!r}] is missing: call states first (sx.tl.call_states(adata, "
+            f"key_added={key_added!r}))"
+        )
+        raise InputError(msg)
+    states: pd.Series = adata.obs[column].astype(str)
+    return states
+
+
+def seed_fractions(
+    adata: AnnData, *, reference: str | tuple[str, str] | None, key_added: str = "senox"
+) -> dict[str, float]:
+    """Fractions of each state outside the reference group (all observations without one)."""
+    state = _states(adata, key_added)
+    treated = treated_mask(adata, reference)
+    if not treated.any():
+        msg = f"reference {reference} holds every observation; none is left to seed the model"
+        raise InputError(msg)
+    counts = state[treated].value_counts(normalize=True)
+    return {str(name): float(share) for name, share in counts.items() if share > 0}
+
+
+def model_inputs(
+    adata: AnnData, *, reference: str | tuple[str, str] | None, key_added: str = "senox"
+) -> pd.DataFrame:
+    """The measured features and the parameter windows they give the virtual cohort.
+
+    One row per parameter (:func:`senox.model.parameter_ranges`), from the treated
+    observations' program z-scores (``obsm[f"{key_added}_zscores"]``).
+    """
+    features = measured_features(
+        pd.DataFrame(adata.obsm[f"{key_added}_zscores"], index=adata.obs_names),
+        treated_mask(adata, reference),
+        _states(adata, key_added).to_numpy(),
+    )
+    return parameter_ranges(features, load_model("redox_senescence"))

@@ -381,30 +381,15 @@ class PetabObjective:
         """The selections at the condition's output times (rows: times)."""
         runner.resetAll()
         if condition.preeq_id:
-            for name, value in zip(
-                condition.preeq_names, condition.preeq_values.of(theta), strict=True
-            ):
-                runner[name] = value
+            _assign(runner, condition.preeq_names, condition.preeq_values.of(theta))
             runner.reset()
-            for name, value in zip(
-                condition.preeq_states, condition.preeq_state_values.of(theta), strict=True
-            ):
-                runner[name] = value
+            _assign(runner, condition.preeq_states, condition.preeq_state_values.of(theta))
             self._steady_state(runner, condition.preeq_id)
-            for name, value in zip(
-                condition.sim_names, condition.sim_values.of(theta), strict=True
-            ):
-                runner[name] = value
+            _assign(runner, condition.sim_names, condition.sim_values.of(theta))
         else:
-            for name, value in zip(
-                condition.sim_names, condition.sim_values.of(theta), strict=True
-            ):
-                runner[name] = value
+            _assign(runner, condition.sim_names, condition.sim_values.of(theta))
             runner.reset()
-        for name, value in zip(
-            condition.sim_states, condition.sim_state_values.of(theta), strict=True
-        ):
-            runner[name] = value
+        _assign(runner, condition.sim_states, condition.sim_state_values.of(theta))
         finite = condition.times[np.isfinite(condition.times)]
         out = np.empty((len(condition.times), len(self.selections)))
         if len(finite) and finite[-1] > 0.0:
@@ -546,3 +531,9 @@ def _nll_rows(
             raise InputError(msg)
     keep = ~np.isnan(m)
     return float(np.sum(terms[keep]))
+
+
+def _assign(runner: Any, names: Sequence[str], values: NDArray[np.float64]) -> None:
+    """Set each named roadrunner quantity (parameter, species, compartment) to its value."""
+    for name, value in zip(names, values, strict=True):
+        runner[name] = value

@@ -78,9 +78,6 @@ TARGET_ACTIONS = {
     "NFE2L2": "nrf2_inhibition",
 }
 
-#: Record effects under which a target does not imply its action (the agent raises the target).
-RAISING_EFFECTS = ("activates", "induces")
-
 #: The reviewed table of agents whose actions are not those their classes and targets imply.
 OVERRIDES_FILE = "agent_actions.tsv"
 
@@ -178,6 +175,8 @@ def _in_actions_order(actions: Iterable[str]) -> tuple[str, ...]:
 
 def _inferred(records: pd.DataFrame, classes: list[str]) -> tuple[set[str], list[str]]:
     """Actions implied by the classes and by the targets the model represents, with the basis."""
+    from senox.kb._columns import RAISING_EFFECTS  # senox.kb loads only when agents resolve
+
     acting = records[~records["effect"].isin(RAISING_EFFECTS)]
     targets = sorted(set(acting["target"]) & set(TARGET_ACTIONS))
     actions = {TARGET_ACTIONS[t] for t in targets}

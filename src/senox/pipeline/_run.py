@@ -29,13 +29,13 @@ from senox.model import (
     check_simulation_size,
     dose_equivalents,
     initial_from_fractions,
-    load_model,
     load_strategies,
-    measured_features,
-    parameter_ranges,
+    model_inputs,
     rank_strategies,
+    seed_fractions,
     simulate_strategies,
     strategies_for_states,
+    treated_mask,
 )
 from senox.model._personalise import ranges_of
 from senox.pipeline._embedding import embedding, qc_per_obs
@@ -48,7 +48,6 @@ if TYPE_CHECKING:
     from collections.abc import Iterator
 
     from anndata import AnnData
-    from numpy.typing import NDArray
 
 #: The data set ``senox run`` analyses when no input is given.
 BUNDLED = {
@@ -204,24 +203,12 @@ def _subclusters(adata: AnnData) -> pd.DataFrame | None:
     )
 
 
-def _treated(adata: AnnData, options: RunOptions) -> NDArray[np.bool_]:
-    """Observations outside the reference (all of them without one)."""
-    if not options.reference:
-        return np.ones(adata.n_obs, dtype=bool)
-    column, value = options.reference.split("=", 1)
-    treated: NDArray[np.bool_] = (adata.obs[column].astype(str) != value).to_numpy()
-    return treated
-
-
-def _fractions(adata: AnnData, options: RunOptions) -> tuple[pd.DataFrame, dict[str, float]]:
-    """State fractions per group, and the fractions that seed the model."""
-    state = adata.obs["senox_state"].astype(str)
+def _fractions(adata: AnnData, options: RunOptions) -> pd.DataFrame:
+    """State fractions per ``--groupby`` group (one row, ``all``, without one)."""
     if options.groupby:
-        by_group = state_fractions(adata, options.groupby)
-    else:
-        by_group = state.value_counts(normalize=True).to_frame("all").T
-    seeded = state[_treated(adata, options)].value_counts(normalize=True)
-    return by_group, {str(k): float(v) for k, v in seeded.items() if v > 0}
+        return state_fractions(adata, options.groupby)
+    shares: pd.Series = adata.obs["senox_state"].astype(str).value_counts(normalize=True)
+    return shares.to_frame("all").T
 
 
 def state_contrast(adata: AnnData, options: RunOptions) -> pd.DataFrame | None:
@@ -233,33 +220,13 @@ def state_contrast(adata: AnnData, options: RunOptions) -> pd.DataFrame | None:
     if not options.reference:
         return None
     state = adata.obs["senox_state"].astype(str).to_numpy()
-    treated = _treated(adata, options)
-    names = state_order(state)
-    counts = pd.DataFrame(
-        {
-            "n_reference": pd.Series(state[~treated]).value_counts(),
-            "n_treated": pd.Series(state[treated]).value_counts(),
-        }
-    ).reindex(names, fill_value=0)
-    counts = counts.fillna(0).astype(int)
-    table = pd.DataFrame(
-        {
-            "reference": counts["n_reference"] / max(int((~treated).sum()), 1),
-            "treated": counts["n_treated"] / max(int(treated.sum()), 1),
-        }
+    side = np.where(treated_mask(adata, options.reference), "treated", "reference")
+    counts = pd.crosstab(state, side).reindex(
+        index=state_order(state), columns=["reference", "treated"], fill_value=0
     )
+    table = counts / counts.sum().clip(lower=1)
     table["change"] = table["treated"] - table["reference"]
-    return table.join(counts)
-
-
-def _model_inputs(adata: AnnData, options: RunOptions) -> pd.DataFrame:
-    """The measured features and the parameter windows they give (senox.model._personalise)."""
-    features = measured_features(
-        pd.DataFrame(adata.obsm["senox_zscores"], index=adata.obs_names),
-        _treated(adata, options),
-        adata.obs["senox_state"].astype(str).to_numpy(),
-    )
-    return parameter_ranges(features, load_model("redox_senescence"))
+    return table.join(counts.add_prefix("n_"))
 
 
 @dataclass
@@ -286,10 +253,8 @@ CELL_LINE_CONTEXT = (
 )
 
 
-def _simulate(
-    adata: AnnData, options: RunOptions, vulnerabilities: pd.DataFrame, seeded: dict[str, float]
-) -> Simulated:
-    initial = initial_from_fractions(seeded)
+def _simulate(adata: AnnData, options: RunOptions, vulnerabilities: pd.DataFrame) -> Simulated:
+    initial = initial_from_fractions(seed_fractions(adata, reference=options.reference))
     if options.context == "normal":
         return Simulated(strategies=[], initial=initial)
     strategies = load_strategies(builtin_strategies())
@@ -297,14 +262,14 @@ def _simulate(
         (vulnerabilities["status"] == "vulnerability") & vulnerabilities["agent_usable"]
     ]
     strategies += strategies_for_states(tested, options.extra_strategies)
-    model_inputs = _model_inputs(adata, options)
+    inputs = model_inputs(adata, reference=options.reference)
     result = simulate_strategies(
         strategies,
         cohort=options.cohort,
         seed=options.seed,
         days=options.days,
         initial=initial,
-        ranges=ranges_of(model_inputs) if options.cohort else None,
+        ranges=ranges_of(inputs) if options.cohort else None,
     )
     ranked = rank_strategies(
         result.summary,
@@ -312,7 +277,7 @@ def _simulate(
         dose_equivalents=dose_equivalents(strategies),
         seed=options.seed,
     )
-    return Simulated(strategies, initial, model_inputs, result, ranked)
+    return Simulated(strategies, initial, inputs, result, ranked)
 
 
 def _check_options(adata: AnnData, options: RunOptions) -> None:
@@ -368,7 +333,7 @@ def run_pipeline(
         score_programs(adata, method=options.method)
     with steps.step("calling states"):
         call_states(adata, reference=options.reference, method=options.method)
-        by_group, seeded = _fractions(adata, options)
+        by_group = _fractions(adata, options)
         scores = pd.DataFrame(adata.obsm["senox_scores"], index=adata.obs_names)
         states = _states_table(adata, scores)
     with steps.step("finding vulnerabilities"):
@@ -376,7 +341,7 @@ def run_pipeline(
             adata, reference=options.reference, sample_key=options.sample_key
         )
     with steps.step("simulating strategies"):
-        simulated = _simulate(adata, options, vulnerabilities, seeded)
+        simulated = _simulate(adata, options, vulnerabilities)
     with steps.step("drawing the report"):
         kind = _data_kind(adata)
         qc = qc_per_obs(adata)

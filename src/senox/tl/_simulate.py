@@ -4,44 +4,23 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
-
-from senox._errors import InputError
 from senox.model import (
     builtin_strategies,
     dose_equivalents,
     initial_from_fractions,
     load_strategies,
+    model_inputs,
     rank_strategies,
+    seed_fractions,
     simulate_strategies,
 )
-from senox.states._call import parse_reference
+from senox.model._personalise import ranges_of
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
     from pathlib import Path
 
     from anndata import AnnData
-
-
-def seed_fractions(
-    adata: AnnData, *, reference: str | tuple[str, str] | None, key_added: str
-) -> dict[str, float]:
-    """Fractions of each state outside the reference group (all observations without one)."""
-    column = f"{key_added}_state"
-    if column not in adata.obs.columns:
-        msg = (
-            f"obs[{column!r}] is missing: call states first (sx.tl.call_states(adata, "
-            f"key_added={key_added!r}))"
-        )
-        raise InputError(msg)
-    mask = parse_reference(adata, reference)
-    treated = np.ones(adata.n_obs, dtype=bool) if mask is None else ~mask.to_numpy()
-    if not treated.any():
-        msg = f"reference {reference} holds every observation; none is left to seed the model"
-        raise InputError(msg)
-    counts = adata.obs[column].astype(str)[treated].value_counts(normalize=True)
-    return {str(state): float(share) for state, share in counts.items() if share > 0}
 
 
 def simulate(
@@ -59,7 +38,8 @@ def simulate(
 
     The AnnData-aware form of :func:`senox.model.simulate_strategies`, as ``senox run`` uses
     it: the states of the observations outside the reference (the treated ones) set the
-    model's initial tumour composition (:func:`senox.model.initial_from_fractions`); every
+    model's initial tumour composition (:func:`senox.model.initial_from_fractions`), their
+    program z-scores the windows of some parameters (:func:`senox.model.model_inputs`); every
     strategy is simulated for a virtual cohort. For trajectories, other models or a
     ``dask.distributed`` cluster, call :func:`senox.model.simulate_strategies` directly.
 
@@ -89,7 +69,8 @@ def simulate(
 
     ``adata.uns[key_added]["simulation"]`` : dict
         ``params`` (strategies, reference, cohort, seed, days), ``initial`` (the model's
-        initial values), ``summary`` (DataFrame: one row per strategy × virtual patient, as
+        initial values), ``model_inputs`` (DataFrame: the measured features and the parameter
+        windows they set), ``summary`` (DataFrame: one row per strategy × virtual patient, as
         :attr:`senox.model.SimulationResult.summary`), ``ranked`` (DataFrame: one row per
         strategy, ranked as ``senox run`` ranks them: :func:`senox.model.rank_strategies`)
         and ``days``. ``sx.pl.strategies``
@@ -97,9 +78,17 @@ def simulate(
     """
     fractions = seed_fractions(adata, reference=reference, key_added=key_added)
     initial = initial_from_fractions(fractions)
+    inputs = model_inputs(adata, reference=reference, key_added=key_added)
     names = list(strategies) if strategies is not None else builtin_strategies()
     chosen = load_strategies(names)
-    result = simulate_strategies(chosen, cohort=cohort, seed=seed, days=days, initial=initial)
+    result = simulate_strategies(
+        chosen,
+        cohort=cohort,
+        seed=seed,
+        days=days,
+        initial=initial,
+        ranges=ranges_of(inputs) if cohort else None,
+    )
     ranked = rank_strategies(
         result.summary, days=days, dose_equivalents=dose_equivalents(chosen), seed=seed
     )
@@ -114,6 +103,7 @@ def simulate(
     adata.uns.setdefault(key_added, {})["simulation"] = {
         "params": params,
         "initial": initial,
+        "model_inputs": inputs,
         "summary": result.summary,
         "ranked": ranked,
         "days": days,

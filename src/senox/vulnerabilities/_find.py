@@ -32,6 +32,7 @@ from scipy.sparse import csc_matrix
 
 from senox._errors import InputError
 from senox.kb import STAGES, agent_standing, checked_stages, load_evidence
+from senox.kb._columns import RAISING_EFFECTS
 from senox.vulnerabilities._groups import Group, sample_labels, targeted_groups
 from senox.vulnerabilities._stats import STAT_COLUMNS, compare_group, target_matrix
 
@@ -90,9 +91,6 @@ ARREST_ONLY_TARGETS = {
     "(seed §4.1.4, Zhang et al., 2023)",
 }
 
-#: Effects of an agent on its target that do not exploit the target's high expression.
-NOT_INHIBITING = ("activates", "induces")
-
 #: scanpy's fold change adds 1e-9 to each side's mean, so a gene the comparison never expresses
 #: gets about log2(mean / 1e-9) >= 20; the evidence text says so instead of quoting it as a size.
 UNEXPRESSED_LOG2FC = 20.0
@@ -145,7 +143,7 @@ def agent_table(evidence: Evidence) -> pd.DataFrame:
     """One row per (target, agent) that inhibits it: class, stage, PMIDs or why none, standing."""
     records = evidence.records
     records = records[
-        records["target_kind"].isin(["gene", "family"]) & ~records["effect"].isin(NOT_INHIBITING)
+        records["target_kind"].isin(["gene", "family"]) & ~records["effect"].isin(RAISING_EFFECTS)
     ]
     standing = agent_standing(evidence)
     records = records.assign(stage=checked_stages(records, standing))
