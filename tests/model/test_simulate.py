@@ -150,3 +150,27 @@ def test_cohort_on_a_dask_cluster_matches_the_local_run(monkeypatch: pytest.Monk
         ran = set(cluster.scheduler.task_prefixes)
     pd.testing.assert_frame_equal(local, remote.summary)
     assert "solve" in ran
+
+
+def test_quartile_trajectories_are_pandas_quantiles_of_every_patient() -> None:
+    strategies = load_strategies(["untreated", "chemo+senolytic"])
+    full = simulate_strategies(strategies, cohort=9, seed=4, output_step=5)
+    short = simulate_strategies(
+        strategies, cohort=9, seed=4, output_step=5, trajectories="quartiles"
+    )
+    pd.testing.assert_frame_equal(short.summary, full.summary)
+    variables = [
+        c for c in full.trajectories.columns if c not in ("strategy", "patient", "time_days")
+    ]
+    expected = (
+        full.trajectories.groupby(["strategy", "time_days"], sort=False)[variables]
+        .quantile([0.25, 0.5, 0.75])
+        .rename_axis(["strategy", "time_days", "quantile"])
+        .reset_index()
+        .sort_values(["strategy", "quantile", "time_days"], kind="stable")
+    )
+    got = short.trajectories.sort_values(["strategy", "quantile", "time_days"], kind="stable")
+    assert len(got) == 2 * 3 * full.trajectories.time_days.nunique()
+    np.testing.assert_allclose(
+        got[variables].to_numpy(), expected[variables].to_numpy(), rtol=1e-12
+    )

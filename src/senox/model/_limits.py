@@ -84,6 +84,10 @@ def _count(n: int, one: str, many: str) -> str:
     return f"{n:,} {one if n == 1 else many}"
 
 
+#: Quantiles over patients kept when a cohort's trajectories are summarised.
+QUARTILES = (0.25, 0.5, 0.75)
+
+
 def check_simulation_size(
     *,
     strategies: int,
@@ -93,6 +97,7 @@ def check_simulation_size(
     seed: int = 0,
     model: str | ModelSpec = "redox_senescence",
     fix: str = SIMULATE_FIX,
+    quartiles: bool = False,
 ) -> None:
     """Refuse a strategy simulation that is malformed or too large, before any work starts.
 
@@ -102,6 +107,7 @@ def check_simulation_size(
     × rows × (species + 6) values at :data:`TABLE_VALUE_BYTES` each) plus one strategy's
     arrays on the integration grid (patients × grid points × (species + derived quantities) ×
     8 bytes), and refused above :func:`memory_budget`. ``fix`` names the options to lower.
+    ``quartiles``: the table keeps three quartiles per time instead of every patient.
 
     >>> check_simulation_size(strategies=9, cohort=1000, days=365, output_step=7)
     >>> check_simulation_size(strategies=9, cohort=0, days=float("inf"))
@@ -125,16 +131,24 @@ def check_simulation_size(
         f"simulating {_count(strategies, 'strategy', 'strategies')} × "
         f"{_count(patients, 'patient', 'patients')} × {_points(days, output_step):,.0f} time points"
     )
-    check_memory(simulation_bytes(strategies, patients, days, output_step, model), request, fix)
+    estimate = simulation_bytes(strategies, patients, days, output_step, model, quartiles=quartiles)
+    check_memory(estimate, request, fix)
 
 
 def simulation_bytes(
-    strategies: int, patients: int, days: float, output_step: float, model: str | ModelSpec
+    strategies: int,
+    patients: int,
+    days: float,
+    output_step: float,
+    model: str | ModelSpec,
+    *,
+    quartiles: bool = False,
 ) -> float:
     """Estimated peak memory of a strategy simulation (see :func:`check_simulation_size`)."""
     spec = model if isinstance(model, ModelSpec) else load_model(model)
     rows = _points(days, output_step)
     grid = _points(days, min(1.0, output_step))
-    table = strategies * patients * rows * (len(spec.species) + TRAJECTORY_EXTRA_COLUMNS)
+    kept = len(QUARTILES) if quartiles else patients
+    table = strategies * kept * rows * (len(spec.species) + TRAJECTORY_EXTRA_COLUMNS)
     arrays = patients * grid * (len(spec.species) + len(spec.assignments)) * 8
     return table * TABLE_VALUE_BYTES + arrays

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 import pandas as pd
@@ -11,7 +11,7 @@ import pandas as pd
 from senox._dask import client_for
 from senox._errors import InputError
 from senox._progress import progress_bar
-from senox.model._limits import check_dose_count, check_seed, check_simulation_size
+from senox.model._limits import QUARTILES, check_dose_count, check_seed, check_simulation_size
 from senox.model._ode import OK, TOO_MANY_STEPS, solve
 from senox.model._spec import ModelSpec, check_doses, load_model
 
@@ -57,7 +57,11 @@ SUMMARY_COLUMNS = [
 
 @dataclass(frozen=True)
 class SimulationResult:
-    """Trajectories (long table) and one row of outcomes per strategy and virtual patient."""
+    """Trajectories (long table) and one row of outcomes per strategy and virtual patient.
+
+    ``trajectories`` has a ``patient`` column (every patient's trajectory) or a ``quantile``
+    column (the quartiles over patients), as :func:`simulate_strategies` was asked.
+    """
 
     trajectories: pd.DataFrame
     summary: pd.DataFrame
@@ -250,6 +254,24 @@ def derived_values(
     return out
 
 
+def _trajectory_values(
+    spec: ModelSpec,
+    time: NDArray[np.float64],
+    states: NDArray[np.float64],
+    params: NDArray[np.float64],
+    keep: NDArray[np.bool_],
+) -> tuple[list[str], NDArray[np.float64]]:
+    """Names and values (members × kept times × variables) of every trajectory column."""
+    index = {s: i for i, s in enumerate(spec.species_names)}
+    kept = states[:, keep, :]
+    derived = derived_values(spec, time, states, params)
+    extra = {c: derived[c][:, keep] for c in DERIVED if c in derived}
+    extra["burden"] = kept[:, :, [index[s] for s in BURDEN]].sum(axis=2)
+    extra["sasp"] = kept[:, :, index["A_nfkb"]] + kept[:, :, index["A_p53"]]
+    values = np.concatenate([kept, np.stack(list(extra.values()), axis=2)], axis=2)
+    return [*spec.species_names, *extra], values
+
+
 def _trajectory_frame(
     spec: ModelSpec,
     name: str,
@@ -258,19 +280,32 @@ def _trajectory_frame(
     params: NDArray[np.float64],
     keep: NDArray[np.bool_],
 ) -> pd.DataFrame:
-    n, t = states.shape[0], int(keep.sum())
-    kept = states[:, keep, :].reshape(n * t, -1)
-    frame = pd.DataFrame(kept, columns=spec.species_names)
+    """Every member's trajectory: one row per patient and kept time."""
+    columns, values = _trajectory_values(spec, time, states, params, keep)
+    n, t = values.shape[:2]
+    frame = pd.DataFrame(values.reshape(n * t, -1), columns=columns)
     frame.insert(0, "time_days", np.tile(time[keep], n))
     frame.insert(0, "patient", np.repeat(np.arange(n), t))
     frame.insert(0, "strategy", name)
-    derived = derived_values(spec, time, states, params)
-    for column in DERIVED:
-        if column in derived:
-            frame[column] = derived[column][:, keep].reshape(n * t)
-    index = {s: i for i, s in enumerate(spec.species_names)}
-    frame["burden"] = kept[:, [index[s] for s in BURDEN]].sum(axis=1)
-    frame["sasp"] = kept[:, index["A_nfkb"]] + kept[:, index["A_p53"]]
+    return frame
+
+
+def _quartile_frame(
+    spec: ModelSpec,
+    name: str,
+    time: NDArray[np.float64],
+    states: NDArray[np.float64],
+    params: NDArray[np.float64],
+    keep: NDArray[np.bool_],
+) -> pd.DataFrame:
+    """Quartiles over patients of every trajectory column: one row per quartile and kept time."""
+    columns, values = _trajectory_values(spec, time, states, params, keep)
+    quartiles = np.quantile(values, QUARTILES, axis=0)
+    q, t = quartiles.shape[:2]
+    frame = pd.DataFrame(quartiles.reshape(q * t, -1), columns=columns)
+    frame.insert(0, "time_days", np.tile(time[keep], q))
+    frame.insert(0, "quantile", np.repeat(QUARTILES, t))
+    frame.insert(0, "strategy", name)
     return frame
 
 
@@ -388,6 +423,7 @@ def simulate_strategies(
     output_step: float = 1.0,
     scheduler: str | None = None,
     progress: bool = False,
+    trajectories: Literal["patients", "quartiles"] = "patients",
 ) -> SimulationResult:
     """Simulate each strategy for one patient (default parameters) or a virtual cohort.
 
@@ -418,6 +454,10 @@ def simulate_strategies(
         Address of a ``dask.distributed`` scheduler that runs chunks of the cohort.
     progress
         Show a progress bar over strategies on stderr.
+    trajectories
+        ``patients``: every patient's trajectory (a row per patient and time). ``quartiles``:
+        the 25th, 50th and 75th percentile over patients (a row per quartile and time), whose
+        size does not grow with the cohort; outcomes are computed from every patient either way.
 
     Raises
     ------
@@ -435,10 +475,12 @@ def simulate_strategies(
         output_step=output_step,
         seed=seed,
         model=spec,
+        quartiles=trajectories == "quartiles",
     )
     check_strategy_model(spec)
     schedules = [_strategy_doses(spec, s, days) for s in strategies]
     grid, keep = _time_grid(days, output_step)
+    summarise = _quartile_frame if trajectories == "quartiles" else _trajectory_frame
     params = _parameter_matrix(spec, cohort, seed, parameters or {}, ranges)
     start = dict(zip(spec.species_names, spec.initial_values(), strict=True))
     if initial:
@@ -450,7 +492,7 @@ def simulate_strategies(
         for strategy, doses in zip(strategies, schedules, strict=True):
             states, status = _run_members(spec, grid, params, y0, doses, scheduler)
             _check_integrated(spec, strategy, grid, states, status)
-            frames.append(_trajectory_frame(spec, strategy.name, grid, states, params, keep))
+            frames.append(summarise(spec, strategy.name, grid, states, params, keep))
             outcome = pd.DataFrame(_outcomes(spec, grid, states))
             outcome.insert(0, "patient", np.arange(len(params)))
             outcome.insert(0, "strategy", strategy.name)
