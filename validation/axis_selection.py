@@ -33,6 +33,8 @@ from senox.score import score_matrix
 from senox.score._run import human_gene_names
 from senox.score._source import columns_of
 from senox.states._calibrate import calibrate
+from senox.states._call import arrest_free_scores
+from senox.states._rules import SENESCENCE_UP
 
 if TYPE_CHECKING:
     import anndata as ad
@@ -152,20 +154,17 @@ def sen_axis_z(
 ) -> pd.Series:
     """The candidate as the states' ``sen`` axis would be, against ``reference``.
 
-    As :func:`senox.states._call.arrest_free_scores`: every program but ``proliferation`` is
-    scored without the cycle-only genes (here with the candidate in place of ``senescence``),
-    ``proliferation`` on the full data, and all are calibrated together (so a small reference's
-    spread is shrunk as in ``senox.states``).
+    :func:`senox.states._call.arrest_free_scores` itself, with the candidate in place of the
+    ``senescence`` program and its up side (amendment after run 1), ``proliferation`` on the full
+    data, all calibrated together by :func:`senox.states._calibrate.calibrate` (a small
+    reference's spread shrunk and its z-scores predictive, as in ``senox.states``).
     """
     others = {k: v for k, v in catalogue().items() if k not in ("proliferation", "senescence")}
-    programs = {**others, "candidate": program}
-    shared = {g for p in programs.values() for g in p.genes}
-    cycle_only = set(catalogue()["proliferation"].genes) - shared
-    scores = _score(adata, names, ~names.isin(sorted(cycle_only)), programs)
+    scores = arrest_free_scores(adata, "rank", names, {**others, SENESCENCE_UP: program})
     full = _score(adata, names, np.ones(len(names), dtype=bool), {"proliferation": catalogue()["proliferation"]})  # fmt: skip
     scores["proliferation"] = full["proliferation"]
-    z = calibrate(scores, reference).zscores(scores)
-    return z["candidate"]
+    z: pd.Series = calibrate(scores, reference).zscores(scores)[SENESCENCE_UP]
+    return z
 
 
 def score_set(

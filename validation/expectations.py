@@ -89,4 +89,12 @@ EXPECTATIONS = [
     Expectation("null_marthandan_permuted", "auroc_95th_percentile", "<=", 0.75,
                 "permuted labels carry no signal: AUROC near 0.5 (95th percentile of 200 "
                 "permutations, 18 vs 21 samples)"),
+    # Added 2026-12-06 (issue 13 item 5), before the run that first computed them: the null with
+    # the small references of real bulk designs.
+    Expectation("null_marthandan_proliferating", "mean_senescent_share_ref2", "<=", NOMINAL_RATE,
+                "data without senescence biology, a reference of 2: calls at most at the "
+                "nominal rate", note="added 2026-12-06, before its first run"),
+    Expectation("null_marthandan_proliferating", "mean_senescent_share_ref3", "<=", NOMINAL_RATE,
+                "data without senescence biology, a reference of 3: calls at most at the "
+                "nominal rate", note="added 2026-12-06, before its first run"),
 ]  # fmt: skip

@@ -217,6 +217,8 @@ def figures(name: str, adata: ad.AnnData, shared: Path) -> dict[str, Any]:
         "no reference": pd.crosstab(group, noref).to_dict(),
     }
     out.update(_shares(name, group, ref, noref))
+    if name == "rat_quiescence":
+        out["by_day"] = _rat_by_day(group, ref, noref)
     return out
 
 
@@ -259,32 +261,66 @@ def _shares(name: str, group: pd.Series, ref: pd.Series, noref: pd.Series) -> di
     }
 
 
-def null_figures(shared: Path, work: Path, seed: int = 0) -> dict[str, dict[str, Any]]:
-    """Marthandan without senescence biology: proliferating samples only, and permuted labels."""
-    rng = np.random.default_rng(seed)
-    adata = marthandan(shared, work)
-    proliferating = adata[adata.obs["Condition"] == "Proliferative"].copy()
+#: Reference sizes of the null: the usual bulk designs (2, 3) and the earlier 5.
+NULL_REFERENCE_SIZES = (2, 3, 5)
+#: Random references drawn per size (each a seed of the null).
+NULL_DRAWS = 20
+
+
+def _null_shares(proliferating: ad.AnnData, size: int, rng: np.random.Generator) -> list[float]:
+    """Share called senescent_* among the others, for ``NULL_DRAWS`` random references."""
     shares = []
-    for _ in range(20):
-        chosen = rng.choice(proliferating.n_obs, size=5, replace=False)
+    for _ in range(NULL_DRAWS):
+        chosen = rng.choice(proliferating.n_obs, size=size, replace=False)
         proliferating.obs["ref"] = "no"
         proliferating.obs.iloc[chosen, proliferating.obs.columns.get_loc("ref")] = "yes"
         states = _states(proliferating, "ref=yes")
         shares.append(_share(states, proliferating.obs["ref"] == "no", SENESCENT))
+    return shares
+
+
+def null_figures(shared: Path, work: Path, seed: int = 0) -> dict[str, dict[str, Any]]:
+    """Marthandan without senescence biology: proliferating samples only, and permuted labels.
+
+    The null of the state calls: Marthandan's 21 proliferating samples (5 strains) alone, a
+    random 2, 3 or 5 of them named the reference, ``NULL_DRAWS`` draws each; no sample carries
+    senescence biology, so every ``senescent_*`` call is a false one.
+    """
+    rng = np.random.default_rng(seed)
+    adata = marthandan(shared, work)
+    proliferating = adata[adata.obs["Condition"] == "Proliferative"].copy()
+    by_size = {size: _null_shares(proliferating, size, rng) for size in NULL_REFERENCE_SIZES}
     score_programs(adata)
     values = adata.obsm["senox_scores"]["senescence"].to_numpy()
     labels = (adata.obs["Condition"] == "Senescent").to_numpy()
     permuted = [auroc(values, rng.permutation(labels)) for _ in range(200)]
     return {
         "null_marthandan_proliferating": {
-            "mean_senescent_share": float(np.mean(shares)),
-            "max_senescent_share": float(np.max(shares)),
-            "n_references": len(shares),
+            "mean_senescent_share": float(np.mean(by_size[5])),
+            "max_senescent_share": float(np.max(by_size[5])),
+            "n_references": len(by_size[5]),
+            **{f"mean_senescent_share_ref{k}": float(np.mean(v)) for k, v in by_size.items()},
+            **{f"max_senescent_share_ref{k}": float(np.max(v)) for k, v in by_size.items()},
         },
         "null_marthandan_permuted": {
             "auroc_95th_percentile": float(np.quantile(permuted, 0.95)),
             "auroc_median": float(np.median(permuted)),
         },
+    }
+
+
+def _rat_by_day(group: pd.Series, ref: pd.Series, noref: pd.Series) -> dict[str, dict[str, float]]:
+    """Per day of starvation: share senescent_* and share cycling, with and without day 2."""
+    days = sorted(group.unique(), key=float)
+    return {
+        day: {
+            "n": int((group == day).sum()),
+            "senescent, day-2 reference": _share(ref, group == day, SENESCENT),
+            "senescent, no reference": _share(noref, group == day, SENESCENT),
+            "cycling, day-2 reference": _share(ref, group == day, CYCLING),
+            "cycling, no reference": _share(noref, group == day, CYCLING),
+        }
+        for day in days
     }
 
 
@@ -360,6 +396,32 @@ def judge(expectation: Expectation, value: float) -> bool:
     return bool(np.isfinite(value) and ops[expectation.op](value, expectation.bar))
 
 
+def _null_section(results: dict[str, dict[str, Any]]) -> list[str]:
+    """The null and specificity table (issue 13 item 5)."""
+    null = results.get("null_marthandan_proliferating", {})
+    lines = [
+        "## Null and specificity (no senescence biology)",
+        "",
+        f"Nominal rate: {NOMINAL_RATE:.1%}, the one-sided normal tail beyond the senescent bar "
+        "(sen >= 1.5 SD; the arrest condition can only lower it). Null: Marthandan's 21 "
+        f"proliferating samples alone, a random 2, 3 or 5 named the reference, {NULL_DRAWS} "
+        "draws each; the share of the other samples called senescent_*.",
+        "",
+    ]
+    rows = [[str(k), f"{null.get(f'mean_senescent_share_ref{k}', float('nan')):.3f}",
+             f"{null.get(f'max_senescent_share_ref{k}', float('nan')):.3f}"]
+            for k in NULL_REFERENCE_SIZES]  # fmt: skip
+    lines += [markdown_table(["reference size", "mean share senescent", "max share"], rows), ""]
+    by_day = results.get("rat_quiescence", {}).get("by_day", {})
+    if by_day:
+        columns = list(next(iter(by_day.values())))
+        rows = [[day, *(f"{v[c]:.3f}" if c != "n" else str(v[c]) for c in columns)]
+                for day, v in by_day.items()]  # fmt: skip
+        lines += ["Rat quiescence series (2-16 days of serum starvation; no sample senescent):", ""]
+        lines += [markdown_table(["day", *columns], rows), ""]
+    return lines
+
+
 def report(results: dict[str, dict[str, Any]], wall: float) -> str:
     """The Markdown page: expectations, associations, confusion tables, CLI runs."""
     lines = [
@@ -385,6 +447,7 @@ def report(results: dict[str, dict[str, Any]], wall: float) -> str:
     assoc = [[name, f"{r['n_obs']}", *(f"{v:.3f}" for v in r["association"].values())]
              for name, r in results.items() if "association" in r]  # fmt: skip
     lines += [markdown_table(["set", "n", "senox senescence", "SenMayo UCell", "SenMayo scanpy"], assoc), ""]  # fmt: skip
+    lines += _null_section(results)
     lines += ["## State calls (rows: the set's groups)", ""]
     for name, r in results.items():
         for kind, table in r.get("confusion", {}).items():

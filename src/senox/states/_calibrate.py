@@ -6,20 +6,36 @@ data). The baseline is the reference group when one is named (e.g. untreated con
 observations: then the median observation is the baseline, which assumes fewer than half of the
 observations are in any one departing state.
 
-A small reference (2-9 observations, the usual bulk design) estimates its spread poorly: the
-MAD of n values has a standard error of about 1.16/sqrt(n) of itself, and two near-identical
-reference samples give a spread near zero and z-scores of -100. Its spread is then shrunk
-toward a prior that borrows strength across programs, as limma does across genes (Smyth 2004,
-Stat Appl Genet Mol Biol 3:3): the prior of each program is its whole-data spread times the
-median, over all programs, of the reference's spread relative to the whole data's. The
-posterior is ``sqrt((d0 * prior^2 + (n - 1) * own^2) / (d0 + n - 1))`` with ``d0 = PRIOR_DF``.
+A small reference (2-9 observations, the usual bulk design) is treated as limma treats a
+group (Smyth 2004, Stat Appl Genet Mol Biol 3:3), because robust estimates break down there:
+the MAD of 3 values is the smaller of two deviations (one of the three is the median itself),
+so it underestimates the spread, by 1.1-2.9 fold on the planted bulk designs of
+``tests/states``. Its centre is the mean and its spread the standard deviation (n - 1 degrees
+of freedom), shrunk toward a prior that borrows strength across programs: the prior of each
+program is its whole-data robust spread times the median, over all programs, of the
+reference's spread relative to the whole data's. The posterior is
+``sqrt((d0 * prior^2 + (n - 1) * own^2) / (d0 + n - 1))`` with ``d0 = PRIOR_DF``.
+
+A new observation then differs from the reference mean by its own noise plus the mean's
+(variance 1/n of its own), and the spread is an estimate with ``d0 + n - 1`` degrees of
+freedom (the moderated t). So a small reference's z-score is reported on the standard normal
+scale with the same tail probability, ``z = Phi^-1(T_df(raw / sqrt(1 + 1/n)))``: the
+predictive z of an observation drawn like the reference, bounded (about 8 at most) and with
+``z >= 1.5`` keeping its nominal meaning, a 6.7 % one-sided tail, whatever the reference's
+size. (The arrest rule against a reference, :mod:`senox.states._cycling`, reads the raw
+distance, ``Calibration.raw_zscores``: its bar is a fold change of the cycle genes, not a
+tail probability.) With the MAD and the raw z, unchanged planted bulk samples crossed 1.5 against a
+reference of 2-3 in 10-28 % of cases (docs/senescence-axis.md, "Amendment after run 1"). A
+reference of 10 or more, or the whole data as baseline, is used as before (median, MAD).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
+from scipy import stats
 
 MAD_TO_SD = 1.4826
 #: Smallest spread used, so that a constant program gives finite z-scores.
@@ -39,10 +55,28 @@ class Calibration:
     scale: pd.Series
     baseline: str
     n_baseline: int
+    #: Degrees of freedom of a small reference's shrunken spread; infinite otherwise.
+    df: float = np.inf
+
+    def raw_zscores(self, scores: pd.DataFrame) -> pd.DataFrame:
+        """(score - centre) / scale, column by column: distances in reference spreads."""
+        return (scores[self.center.index] - self.center) / self.scale
 
     def zscores(self, scores: pd.DataFrame) -> pd.DataFrame:
-        """(score - centre) / scale, column by column."""
-        return (scores[self.center.index] - self.center) / self.scale
+        """(score - centre) / scale, column by column; predictive for a small reference.
+
+        >>> scores = pd.DataFrame({"a": [0.0, 1.0, 3.0]})
+        >>> small = Calibration(pd.Series({"a": 0.0}), pd.Series({"a": 1.0}), "reference", 2, 5.0)
+        >>> small.zscores(scores)["a"].round(2).tolist()
+        [0.0, 0.75, 1.9]
+        """
+        raw = self.raw_zscores(scores)
+        if not np.isfinite(self.df):
+            return raw
+        inflation = np.sqrt(1 + 1 / self.n_baseline)
+        tail = stats.t.sf(np.abs(raw.to_numpy(dtype=float)) / inflation, self.df)
+        z = np.sign(raw.to_numpy(dtype=float)) * stats.norm.isf(tail)
+        return pd.DataFrame(z, index=raw.index, columns=raw.columns)
 
 
 def _robust_scale(values: pd.DataFrame) -> pd.Series:
@@ -54,8 +88,9 @@ def _robust_scale(values: pd.DataFrame) -> pd.Series:
 def calibrate(scores: pd.DataFrame, baseline: pd.Series | None = None) -> Calibration:
     """Centre and scale each program on the baseline observations (default: all).
 
-    The spread is the baseline's own (MAD, else IQR), shrunk toward a prior for a reference of
-    fewer than :data:`SHRINK_BELOW` observations; only where the baseline has none (a constant
+    The centre is the baseline's median and the spread its own (MAD, else IQR); for a reference
+    of fewer than :data:`SHRINK_BELOW` observations, its mean and its standard deviation shrunk
+    toward a prior (see the module's docstring); only where the baseline has none (a constant
     program) does the whole data's spread stand in.
     """
     if baseline is None:
@@ -64,16 +99,19 @@ def calibrate(scores: pd.DataFrame, baseline: pd.Series | None = None) -> Calibr
         mask = baseline.reindex(scores.index, fill_value=False).astype(bool)
     reference = scores[mask.to_numpy()]
     whole = _robust_scale(scores).fillna(0)
-    own = _robust_scale(reference).fillna(0)
     n = int(mask.sum())
-    if baseline is not None and n < SHRINK_BELOW:
-        own = shrunken_scale(own, whole, n)
+    small = baseline is not None and n < SHRINK_BELOW
+    if small:
+        own = shrunken_scale(reference.std(ddof=1).fillna(0), whole, n)
+    else:
+        own = _robust_scale(reference).fillna(0)
     scale = own.where(own > 0, whole).clip(lower=MIN_SCALE)
     return Calibration(
-        center=reference.median(),
+        center=reference.mean() if small else reference.median(),
         scale=scale,
         baseline="all observations" if baseline is None else "reference group",
-        n_baseline=int(mask.sum()),
+        n_baseline=n,
+        df=PRIOR_DF + n - 1 if small else np.inf,
     )
 
 

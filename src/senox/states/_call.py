@@ -129,21 +129,26 @@ def _axis_catalogue() -> dict[str, Program]:
     return {**catalogue(), SENESCENCE_UP: Program(SENESCENCE_UP, senescence.up)}
 
 
-def arrest_free_scores(adata: AnnData, method: str, names: pd.Index) -> pd.DataFrame:
-    """Every program but ``proliferation``, scored without the cycle-only genes.
+def arrest_free_scores(
+    adata: AnnData, method: str, names: pd.Index, programs: dict[str, Program] | None = None
+) -> pd.DataFrame:
+    """Every program but ``proliferation``, scored without any ``proliferation`` gene.
 
-    Arrest lowers the genes that are in ``proliferation`` and in no other program (301 of its
-    327). Within a cell, every other gene then ranks higher (and, for the mean method, sits
-    higher against its controls), so a merely arrested cell would look a little senescent,
-    inflammatory and p53-active. Leaving those genes out of the data before scoring removes
-    that shift at its source. The reported program scores (``obsm[f"{key}_scores"]``) are the
-    standard ones. ``names``: the genes as human symbols
-    (:func:`senox.score._run.human_gene_names`).
+    Arrest lowers the ``proliferation`` genes. Within a cell, every other gene then ranks
+    higher (and, for the mean method, sits higher against its controls), so a merely arrested
+    cell would look a little senescent, inflammatory and p53-active. Leaving every one of those
+    genes out of the data before scoring removes that shift at its source, also the genes that
+    another program shares with ``proliferation`` (CDKN1A, CDKN2A, TP53, PCNA, MYC ...): they
+    fall on arrest too, and a small, tight bulk reference turns even their shift into z > 1.5
+    (docs/senescence-axis.md, "Amendment after run 1"). The reported program scores
+    (``obsm[f"{key}_scores"]``) are the standard ones. ``names``: the genes as human symbols
+    (:func:`senox.score._run.human_gene_names`). ``programs``: those to score (default: the
+    catalogue and ``senescence_up``, without ``proliferation``).
     """
-    programs = {k: v for k, v in _axis_catalogue().items() if k != "proliferation"}
-    shared = {g for program in programs.values() for g in program.genes}
-    cycle_only = set(catalogue()["proliferation"].genes) - shared
-    keep = np.flatnonzero(~names.isin(sorted(cycle_only)))
+    if programs is None:
+        programs = {k: v for k, v in _axis_catalogue().items() if k != "proliferation"}
+    arrest = catalogue()["proliferation"].genes
+    keep = np.flatnonzero(~names.isin(list(arrest)))
     scores, _ = score_matrix(
         columns_of(adata.X, keep), names[keep], programs, method=method, progress=False
     )
@@ -234,7 +239,7 @@ def call_states(
     cell_cycle = None if mixture.supported else _cell_cycle_score(data, names)[informative]
     cycling, cycling_rule = cycling_decision(
         proliferation,
-        z["proliferation"],
+        calibration.raw_zscores(axis_scores)["proliferation"],
         cell_cycle,
         None if reference_mask is None else reference_mask[informative],
         mixture,

@@ -236,7 +236,7 @@ def cycling_decision(
 ) -> tuple[pd.Series, dict[str, Any]]:
     """The cycling margin (>= 0: cycling) and a record of the rule that set it.
 
-    ``z_proliferation`` is the proliferation z-score against the baseline; ``reference`` the
+    ``z_proliferation`` is the proliferation raw z-score against the baseline; ``reference`` the
     reference mask (or ``None``); ``cell_cycle`` the mean-method proliferation score, needed
     unless the mixture is supported. See the module's docstring for the order of the rules.
     """
