@@ -1,13 +1,21 @@
 """The report in a real browser: headless Chromium loads it, decodes every figure, draws it.
 
 The page's own script counts the figures that decoded (``<img>`` with ``complete`` and a
-non-zero ``naturalWidth``, plus inline SVGs) into ``body[data-figures-rendered]``; the DOM that
-Chromium dumps after its scripts ran must carry the full count.
+non-zero ``naturalWidth``, plus inline SVGs) into ``body[data-figures-rendered]``, and the
+tables DataTables took over into ``body[data-tables-ready]``; the DOM that Chromium dumps after
+its scripts ran must carry the full counts.
+
+The interactions are driven as a reader would: a copy of the report gets a test script that,
+once the page has loaded, clicks a column header and types into a table's search box, and
+writes what the table then shows into the body's attributes. The same script records every
+request the page's security policy blocked: there must be none.
 """
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import shutil
 from typing import TYPE_CHECKING
 
@@ -33,11 +41,104 @@ def dom(report_path: Path, tmp_path_factory: pytest.TempPathFactory) -> str:
     return result.stdout
 
 
+#: Run after load: sort the strategies table by median time to relapse (one click: ascending,
+#: two: descending), search the vulnerability table, and report what each then shows.
+PROBE = """
+<script>
+var blocked = [];
+document.addEventListener("securitypolicyviolation", function (e) { blocked.push(e.blockedURI); });
+window.addEventListener("load", function () {
+  try { probe(); } catch (error) {
+    document.body.setAttribute("data-probe", JSON.stringify({ error: String(error) }));
+  }
+});
+function probe() {
+  function column(table, name) {
+    var heads = table.closest(".dt-container").querySelectorAll("thead th");
+    for (var i = 0; i < heads.length; i++) {
+      if (heads[i].textContent.trim() === name) { return heads[i]; }
+    }
+    throw new Error("no column " + name);
+  }
+  function firstColumn(table) {
+    return Array.prototype.map.call(table.querySelectorAll("tbody tr"), function (r) {
+      return r.cells[0].textContent.trim();
+    });
+  }
+  // DataTables draws the header of a scrolling table as a table of its own: take the body.
+  var strategies = document.querySelector("#strategies .dt-scroll-body table.datatable");
+  var header = column(strategies, "median time to relapse days");
+  var vulnerabilities = document.querySelector(".dt-scroll-body table.vulnerabilities");
+  var search = vulnerabilities.closest(".dt-container").querySelector("input[type=search]");
+  var result = { blocked: blocked, before: vulnerabilities.querySelectorAll("tbody tr").length };
+  // DataTables sorts and searches on a timer: each step reads the table a moment later.
+  var steps = [
+    function () { header.click(); },
+    function () { result.ascending = firstColumn(strategies); header.click(); },
+    function () {
+      result.descending = firstColumn(strategies);
+      search.value = "navitoclax";
+      search.dispatchEvent(new Event("input", { bubbles: true }));
+    },
+    function () {
+      result.after = firstColumn(vulnerabilities);
+      result.matched = vulnerabilities.querySelector("tbody tr").textContent;
+      document.body.setAttribute("data-probe", JSON.stringify(result));
+    },
+  ];
+  steps.forEach(function (step, i) { setTimeout(step, 300 * (i + 1)); });
+}
+</script>
+"""
+
+
+@pytest.fixture(scope="module")
+def probed(report_path: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
+    """What the probe saw after clicking and typing in a copy of the report."""
+    tmp = tmp_path_factory.mktemp("probe")
+    html = report_path.read_text(encoding="utf-8")
+    policy = re.search(r'<meta http-equiv="Content-Security-Policy"[^>]*>', html)
+    assert policy
+    copy = tmp / "report.html"
+    copy.write_text(html.replace(policy.group(0), policy.group(0) + PROBE, 1), encoding="utf-8")
+    result = chromium(tmp, "--dump-dom", copy.as_uri())
+    assert result.returncode == 0, result.stderr[-2000:]
+    attributes = body_attributes(result.stdout)
+    assert "data-probe" in attributes, result.stderr[-2000:]
+    probe: dict[str, object] = json.loads(attributes["data-probe"].replace("&quot;", '"'))
+    return probe
+
+
 def test_every_figure_decodes(dom: str, context: ReportContext) -> None:
     attributes = body_attributes(dom)
     expected = int(attributes["data-figures-expected"])
     assert expected == 9
     assert attributes["data-figures-rendered"] == str(expected)
+
+
+def test_every_table_is_interactive(dom: str, report_path: Path) -> None:
+    tables = report_path.read_text(encoding="utf-8").count('<table class="datatable')
+    assert tables >= 10
+    assert body_attributes(dom)["data-tables-ready"] == str(tables)
+    assert dom.count('class="dt-container') == tables
+
+
+def test_censored_relapse_sorts_as_the_longest(probed: dict[str, object]) -> None:
+    # "not reached (> 360)" is beyond every reached time: last ascending, first descending
+    # (sorted as text, or as 0 by the page's old script, it came first ascending).
+    assert probed["ascending"] == ["chemo alone", "senolytic after chemo"]
+    assert probed["descending"] == ["senolytic after chemo", "chemo alone"]
+
+
+def test_search_filters_rows(probed: dict[str, object], context: ReportContext) -> None:
+    assert context.vulnerabilities is not None
+    assert probed["before"] == len(context.vulnerabilities) == 8
+    assert probed["after"] == ["senescent_inflammatory"]
+    assert "navitoclax" in str(probed["matched"])
+
+
+def test_nothing_is_blocked_or_fetched(probed: dict[str, object]) -> None:
+    assert probed["blocked"] == []
 
 
 def test_every_section_is_in_the_dom(dom: str) -> None:

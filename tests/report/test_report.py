@@ -165,6 +165,10 @@ def test_figures_are_embedded_with_captions(page: Page, html: str) -> None:
         assert len(figure["caption"]) > 60, figure
     kinds = {f["src"].split(";")[0] for f in page.figures}
     assert kinds == {"data:image/png", "data:image/svg+xml"}
+    # Every figure is shown at its own width (a 200-dpi PNG at two device pixels per CSS px).
+    widths = re.findall(r'<img src="data:[^"]+" alt="[^"]*" width="(\d+)"', html)
+    assert len(widths) == N_FIGURES
+    assert all(400 <= int(w) <= 800 for w in widths)
     assert {f["id"] for f in page.figures} >= {"fig-state_map", "fig-relapse_free"}
 
 
@@ -175,6 +179,10 @@ def test_nothing_is_fetched_over_the_network(page: Page, html: str) -> None:
     assert "@import" not in html
     assert not re.search(r"<link[^>]+stylesheet", html)
     assert "default-src 'none'" in html  # the page's own policy forbids fetching
+    # The table library is imported from the page itself, as a data: module.
+    imports = re.findall(r'import\s+\w+\s+from\s+"([^"]{0,40})', html)
+    assert imports
+    assert all(spec.startswith("data:text/javascript;base64,") for spec in imports)
 
 
 def test_vulnerability_table(page: Page, context: ReportContext) -> None:
@@ -215,6 +223,18 @@ def test_unreached_relapse_reads_as_such(page: Page, context: ReportContext) -> 
     assert [r[0] for r in rows] == ["senolytic after chemo", "chemo alone"]
     assert rows[0][1] == "not reached (> 360)"  # NaN median: beyond the horizon
     assert rows[1][1] == "285"
+
+
+def test_censored_values_sort_above_every_reached_one(html: str) -> None:
+    """The sort key DataTables reads (``data-order``) puts "not reached" above any time."""
+    section = html[html.index('<section id="strategies">') :]
+    section = section[: section.index("</table>")]
+    cells = re.findall(r'<td class="num dt-right" data-order="([^"]*)">([^<]*)<', section)
+    censored = [float(key) for key, text in cells if text.startswith("not reached")]
+    reached = [float(key) for key, text in cells if key and not text.startswith("not reached")]
+    assert censored
+    assert reached
+    assert min(censored) > max(reached)
 
 
 def test_size_is_reasonable(report_path: Path) -> None:
@@ -272,10 +292,10 @@ def test_failed_render_leaves_no_file(
 def test_bulk_gets_a_heatmap(monkeypatch: pytest.MonkeyPatch) -> None:
     calls: list[str] = []
 
-    def record(name: str) -> Callable[..., str]:
-        def draw(*args: object) -> str:
+    def record(name: str) -> Callable[..., figures.Image]:
+        def draw(*args: object) -> figures.Image:
             calls.append(name)
-            return "data:,"
+            return figures.Image("data:,", 100)
 
         return draw
 
@@ -290,9 +310,9 @@ def test_bulk_gets_a_heatmap(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_heatmap_draws() -> None:
     context = make_context(n_obs=40, seed=3, data_kind="bulk")
-    src = figures.score_heatmap(context.scores, context.states)
-    assert src is not None
-    assert src.startswith("data:image/png;base64,")
+    image = figures.score_heatmap(context.scores, context.states)
+    assert image is not None
+    assert image.src.startswith("data:image/png;base64,")
 
 
 def test_sparse_context_renders() -> None:
@@ -396,6 +416,6 @@ def test_user_names_reach_the_figures_literally() -> None:
     assert len(page.figures) == N_FIGURES
     curves = figures.relapse_free_curves(hostile.summary, 360.0)
     assert curves is not None
-    svg = base64.b64decode(curves.split(",", 1)[1]).decode("utf-8")
+    svg = base64.b64decode(curves.src.split(",", 1)[1]).decode("utf-8")
     assert r"chemo+$\foo$ (n=20" in svg
     assert "_chemo alone (n=20" in svg

@@ -15,7 +15,7 @@ pytestmark = pytest.mark.needs_shared
 
 @pytest.fixture(scope="module")
 def validation():
-    """The validation script's loaders, so the test checks what the README reports."""
+    """The validation script's loaders, so the test checks what docs/validation.md reports."""
     sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "validation"))
     return importlib.import_module("score_real_data")
 

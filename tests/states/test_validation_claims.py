@@ -122,7 +122,7 @@ def test_marthandan_proliferating_samples_are_never_called_senescent(benchmark, 
     assert not states[~senescent].isin(SENESCENT).any()
     # scored without the cycle-only genes, the senescence program clears 1.5 SD in 3 of 18
     # replicatively senescent samples against the median sample and in 6 against the
-    # proliferating ones (the README's table); the rest are called quiescent. The only one
+    # proliferating ones (docs/validation.md's table); the rest are called quiescent. The only one
     # called proliferating is SRR1660552, which its README flags as proliferative
     least = 1 / 6 if reference is None else 1 / 3
     assert states[senescent].isin(SENESCENT).mean() >= least, states[senescent].value_counts()

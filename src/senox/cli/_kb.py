@@ -208,7 +208,9 @@ def lint_command(
 
 @kb_app.command("add")
 def add_command(
-    file: Annotated[Path, typer.Option(help="TSV of records (columns: see the README).")],
+    file: Annotated[
+        Path, typer.Option(help="TSV of records (columns: see docs/guide.md, 'Extending it').")
+    ],
 ) -> None:
     """Validate a TSV of records and add it to your user database (never the shipped one)."""
     count = kb.add(file)

@@ -52,9 +52,9 @@ def prcc(
 
     >>> rng = np.random.default_rng(0)
     >>> x = rng.uniform(size=(400, 3))
-    >>> r, p = prcc(x, np.exp(x[:, 0]) - x[:, 1] ** 3)
-    >>> bool(r[0] > 0.99 and r[1] < -0.99 and p[2] > 0.01)
-    True
+    >>> r, p = prcc(x, np.exp(x[:, 0]) - x[:, 1] ** 3 + rng.normal(scale=0.1, size=400))
+    >>> r.round(2).tolist(), bool(p[2] > 0.05)
+    ([0.96, -0.85, -0.04], True)
     """
     n, k = inputs.shape
     _check_size(n, k)

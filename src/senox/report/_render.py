@@ -1,20 +1,31 @@
-"""Render a :class:`ReportContext` into one self-contained HTML page and write it atomically."""
+"""Render a :class:`ReportContext` into one self-contained HTML page and write it atomically.
+
+Tables are made interactive (search, sorting, paging, a scroll box for wide tables) by
+DataTables (https://datatables.net, MIT), taken from the offline bundle that itables ships
+(``itables.options.dt_bundle``, MIT; https://mwouts.github.io/itables/) and inlined in the page, so
+nothing is fetched when it is viewed. Each cell carries its sort key (``data-order``): numbers
+sort by value, and relapse times beyond the horizon ("not reached") sort above every reached one.
+"""
 
 from __future__ import annotations
 
+import base64
 import importlib.metadata
 import math
 import platform
 import re
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import itables.options
 import jinja2
 import numpy as np
 import pandas as pd
+from markupsafe import Markup
 
 from senox import __version__
 from senox._palette import state_colors, state_order
@@ -37,8 +48,14 @@ SECTIONS: tuple[tuple[str, str], ...] = (
     ("strategies", "Simulated strategies"),
     ("methods", "Methods and provenance"),
 )
-#: Rows shown of a long table (the TSV outputs hold them all).
-MAX_ROWS = 500
+#: Rows per page of a table; a longer table is paged (every row is searched and sorted).
+PAGE_ROWS = 15
+#: Rows embedded of a long table (the TSV outputs hold them all).
+MAX_ROWS = 2_000
+#: Characters of text above which a column is kept wide enough to read (not squeezed).
+WIDE_TEXT = 60
+#: Sort key of a value censored at the horizon ("not reached"): above every reached value.
+CENSORED = repr(sys.float_info.max)
 #: Where a PMID link points (a link only; nothing is fetched to view the page).
 PUBMED = "https://pubmed.ncbi.nlm.nih.gov/{}/"
 _SENESCENT = ("senescent_inflammatory", "senescent_p53")
@@ -81,17 +98,19 @@ class Table:
     numeric: list[bool]
     note: str = ""
     css_class: str = ""
+    wide: list[bool] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
 class FigureItem:
-    """An embedded figure with its number, section, caption and alt text."""
+    """An embedded figure with its number, section, caption, alt text and width (CSS px)."""
 
     key: str
     section: str
     title: str
     caption: str
     src: str
+    width: int
     alt: str
     number: int = 0
 
@@ -175,7 +194,8 @@ def make_table(
 ) -> Table | None:
     """A :class:`Table` from ``frame`` (its index becomes a first column named ``index``).
 
-    ``missing`` maps a column to the text shown for its missing values (default ``—``).
+    ``missing`` maps a column to the text shown for its missing values (default ``—``); such
+    values are censored (beyond the horizon) and sort above every other value of the column.
     """
     missing = missing or {}
     if frame is None or frame.empty:
@@ -190,7 +210,7 @@ def make_table(
             if column == "pmids":
                 cell = _pmid_cell(value)
             elif column in missing and _is_missing(value):
-                cell = Cell(missing[column], "")
+                cell = Cell(missing[column], CENSORED)
             else:
                 cell = format_value(value)
             row.append(cell)
@@ -203,7 +223,10 @@ def make_table(
     if len(frame) > max_rows:
         note = f"Showing the first {max_rows:,} of {len(frame):,} rows."
     headers = [pretty(c) for c in frame.columns]
-    return Table(headers, rows, numeric, note, css_class)
+    wide = [
+        max((len(row[i].text) for row in rows), default=0) > WIDE_TEXT for i in range(len(headers))
+    ]
+    return Table(headers, rows, numeric, note, css_class, wide)
 
 
 def _flatten(values: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
@@ -219,7 +242,7 @@ def _flatten(values: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
 
 def _versions() -> dict[str, str]:
     versions = {"senox": __version__, "python": platform.python_version()}
-    for package in ("numpy", "pandas", "scipy", "anndata", "matplotlib", "jinja2"):
+    for package in ("numpy", "pandas", "scipy", "anndata", "matplotlib", "jinja2", "itables"):
         try:
             versions[package] = importlib.metadata.version(package)
         except importlib.metadata.PackageNotFoundError:
@@ -375,10 +398,13 @@ def _figure_specs(ctx: ReportContext) -> list[tuple[str, str, str, str, Any]]:
             "qc",
             "qc",
             "Quality control",
-            "Genes detected and counts per observation (dashed line: median), and the fraction "
-            "of each program's genes found in the data; programs with low coverage are scored "
-            "on fewer genes and are less reliable.",
-            lambda: _figures.qc_figure(ctx.qc_per_obs, ctx.program_coverage),
+            f"Genes detected and counts per observation: one box per {group} where there are "
+            f"groups (box: quartiles; line: median; whiskers: the furthest values within 1.5 "
+            "interquartile ranges), otherwise a histogram (dashed line: median); logarithmic "
+            "axes where the values span a decade or more. Below, the fraction of each "
+            "program's genes found in the data; programs with low coverage are scored on fewer "
+            "genes and are less reliable.",
+            lambda: _figures.qc_figure(ctx.qc_per_obs, ctx.program_coverage, ctx.groups),
         ),
         (
             "score_distributions",
@@ -396,8 +422,10 @@ def _figure_specs(ctx: ReportContext) -> list[tuple[str, str, str, str, Any]]:
             "state_map",
             "states",
             f"States on the {ctx.embedding_name} embedding",
-            f"Each point is a cell on the {ctx.embedding_name} embedding, coloured by its called "
-            "state (number of cells per state in the legend).",
+            f"Cells on the {ctx.embedding_name} embedding by called state: each point a cell "
+            "(number of cells per state in the legend) or, above "
+            f"{_figures.SCATTER_MAX:,} cells, one panel per state with its cells in hexagonal "
+            "bins (darker = more cells, log scale) over all cells in grey.",
             lambda: _figures.state_embedding(ctx.embedding, ctx.states, ctx.embedding_name),
         ))  # fmt: skip
     else:
@@ -415,7 +443,9 @@ def _figure_specs(ctx: ReportContext) -> list[tuple[str, str, str, str, Any]]:
             "decision_plane",
             "states",
             "Where each call comes from",
-            "Each point is an observation, coloured by its called state: the senescence axis "
+            "Observations by called state (points, or above "
+            f"{_figures.SCATTER_MAX:,} one density panel per state as in the embedding): the "
+            "senescence axis "
             "(SenMayo plus CDKN1A/2A, scored without the cycle-only genes, in baseline robust "
             "SDs) against the cycling margin (>= 0: cycling). Dashed lines are the rules' bars: "
             "arrested observations right of 1.5 are senescent (subtype from the SASP and p53 "
@@ -512,14 +542,13 @@ def _page(ctx: ReportContext) -> _Page:
     page = _Page()
     number = 0
     for key, section, title, caption, draw in _figure_specs(ctx):
-        src = draw()
-        if src is None:
+        image = draw()
+        if image is None:
             continue
         number += 1
-        item = FigureItem(key, section, title, caption, src, alt=f"Figure {number}: {title}")
-        page.figures.setdefault(section, []).append(
-            FigureItem(**{**item.__dict__, "number": number})
-        )
+        alt = f"Figure {number}: {title}"
+        item = FigureItem(key, section, title, caption, image.src, image.width, alt, number)
+        page.figures.setdefault(section, []).append(item)
     page.n_figures = number
     coverage = ctx.program_coverage
     qc = ctx.qc_per_obs
@@ -608,10 +637,19 @@ def _template() -> jinja2.Template:
     return env.from_string(text)
 
 
+def _datatables() -> tuple[str, Markup]:
+    """DataTables' script (base64, imported as a ``data:`` module) and its CSS (inlined)."""
+    script = Path(itables.options.dt_bundle)
+    css = script.with_suffix(".css").read_text(encoding="utf-8")
+    encoded = base64.b64encode(script.read_bytes()).decode("ascii")
+    return encoded, Markup(css)
+
+
 def render_report(context: ReportContext) -> str:
     """The report of ``context`` as one self-contained HTML string (nothing is written)."""
     page = _page(context)
     colors = state_colors(context.states["state"]) if context.states is not None else {}
+    datatables_js, datatables_css = _datatables()
     return _template().render(
         ctx=context,
         page=page,
@@ -619,6 +657,9 @@ def render_report(context: ReportContext) -> str:
         state_colors={pretty(k): v for k, v in colors.items()},
         pretty=pretty,
         version=__version__,
+        page_rows=PAGE_ROWS,
+        datatables_js=datatables_js,
+        datatables_css=datatables_css,
     )
 
 

@@ -19,7 +19,6 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 from scipy.cluster.vq import kmeans2
-from scipy.spatial.distance import cdist
 
 from senox.states._panel import expression
 
@@ -38,23 +37,6 @@ NULL_DRAWS = 100
 ALPHA = 0.05
 #: k-means starts whose best split gives the cluster index.
 STARTS = 3
-
-
-def silhouette(points: np.ndarray, labels: np.ndarray) -> float:
-    """Mean silhouette width (Euclidean)."""
-    distances = cdist(points, points)
-    widths = []
-    for i, label in enumerate(labels):
-        same = labels == label
-        if same.sum() < 2:
-            widths.append(0.0)
-            continue
-        a = distances[i, same].sum() / (same.sum() - 1)
-        b = min(
-            distances[i, labels == other].mean() for other in np.unique(labels) if other != label
-        )
-        widths.append((b - a) / max(a, b))
-    return float(np.mean(widths))
 
 
 def cluster_index(points: np.ndarray, rng: np.random.Generator) -> float:
@@ -93,14 +75,16 @@ def structure_test(points: np.ndarray, seed: int) -> dict[str, float | int | boo
 
 
 def best_kmeans(points: np.ndarray, seed: int) -> np.ndarray:
-    """k-means labels for the k in 2..4 with the highest silhouette."""
+    """k-means labels for the k in 2..4 with the highest silhouette (scikit-learn's)."""
+    from sklearn.metrics import silhouette_score  # imported here: scikit-learn is slow to import
+
     sample = _sample(len(points), seed)
     best, best_score = np.zeros(len(points), dtype=int), -np.inf
     for k in range(2, min(4, len(points) - 1) + 1):
         _, labels = kmeans2(points, k, minit="++", seed=seed)
-        if len(np.unique(labels)) < 2:
+        if len(np.unique(labels[sample])) < 2:
             continue
-        score = silhouette(points[sample], labels[sample])
+        score = float(silhouette_score(points[sample], labels[sample]))
         if score > best_score:
             best, best_score = labels, score
     return best
