@@ -230,3 +230,53 @@ def test_alkan_known_answer_simulation():
         problem.measurement_df, reference, problem.observable_df, problem.parameter_df
     )
     assert objective.nll(objective.x_nominal) == pytest.approx(-llh, rel=1e-8)
+
+
+def test_scheduled_doses_take_their_amounts_from_the_condition_table(tmp_path):
+    """One SBML model, two conditions: the amount of each scheduled dose is a condition value."""
+    spec = load_model("redox_senescence")
+    conditions = pd.DataFrame({"conditionId": ["none", "two"], "dose_C_cdk": [0.0, 2.0]}).set_index(
+        "conditionId"
+    )
+    measurements = pd.DataFrame(
+        {
+            "observableId": "tumour_burden",
+            "simulationConditionId": ["none", "two", "none", "two"],
+            "time": [5.0, 5.0, 10.0, 10.0],
+            "measurement": 1.0,
+        }
+    )
+    observables = pd.DataFrame(
+        {"observableId": ["tumour_burden"], "observableFormula": ["C_cdk"],
+         "noiseFormula": ["sd_tumour_burden"]}
+    ).set_index("observableId")  # fmt: skip
+    noise = pd.DataFrame(
+        {"parameterId": ["sd_tumour_burden"], "parameterScale": ["lin"],
+         "lowerBound": [0.01], "upperBound": [1.0], "nominalValue": [0.1]}
+    ).set_index("parameterId")  # fmt: skip
+    files = to_petab(
+        spec,
+        measurements=measurements,
+        estimate={"r_P"},
+        dose_times={"C_cdk": [0.0, 5.0]},
+        conditions=conditions,
+        observables=observables,
+        extra_parameters=noise,
+        bounds={"k_cl_cdk": (0.0, 2.0)},
+        nominal={"k_cl_cdk": 0.0},  # no clearance: exposure is the sum of the doses so far
+    )
+    problem = read_petab(write_problem(tmp_path, files))
+    assert problem.model.sbml_model.getNumEvents() == 2
+    assert problem.parameter_df.loc["k_cl_cdk", "parameterScale"] == "lin"  # bound 0
+    simulated, _ = PetabObjective(problem).predictions(np.log10([0.05]))
+    assert simulated == pytest.approx([0.0, 4.0, 0.0, 4.0])  # doses at 0 and 5 both counted
+
+
+def test_export_refuses_bad_overrides():
+    spec = load_model("redox_senescence")
+    with pytest.raises(InputError, match="bounds: unknown parameter"):
+        to_petab(spec, bounds={"nope": (0.0, 1.0)})
+    with pytest.raises(InputError, match="lies outside"):
+        to_petab(spec, bounds={"r_P": (0.2, 1.0)})
+    with pytest.raises(InputError, match="species 'X'"):
+        to_petab(spec, dose_times={"X": [0.0]})

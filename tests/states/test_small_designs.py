@@ -149,3 +149,12 @@ def test_a_small_reference_crosses_the_senescent_bar_at_the_nominal_rate(n_refer
         z = calibrate(scores, reference).zscores(scores)
         crossed.append((z[~reference.to_numpy()] >= 1.5).to_numpy().mean())
     assert 0.067 - 0.015 <= np.mean(crossed) <= 0.067 + 0.015, np.mean(crossed)
+
+
+def test_a_zero_inflated_program_gives_bounded_zscores() -> None:
+    # a sparse program scores 0 in most cells: its MAD and IQR are 0, its spread is not
+    rng = np.random.default_rng(5)
+    values = np.where(rng.uniform(size=2000) < 0.85, 0.0, rng.exponential(0.02, size=2000))
+    scores = pd.DataFrame({"oxidant": values, "dense": rng.normal(size=2000)})
+    z = calibrate(scores).zscores(scores)
+    assert z["oxidant"].abs().max() < 20

@@ -7,8 +7,13 @@
   :func:`simulate_strategies`).
 - Any PEtab v1 problem is calibrated by seeded multistart optimisation with profile likelihoods
   (:func:`read_petab`, :func:`calibrate`, :func:`write_calibration`); senox's own model is
-  exported as one (:func:`to_petab`).
-- The seed's claims are executable scenarios (:func:`evaluate_claims`).
+  exported as one (:func:`to_petab`); the shared time courses become PEtab problems of it
+  (:func:`maeve_palbo_temo`, :func:`tumr_melanoma_bso`, :func:`meyer_h1299_dox`, each a
+  :class:`FitData`), and a calibration's profile intervals give virtual cohorts
+  (:func:`cohort_from_profiles`).
+- The seed's claims are executable scenarios (:func:`evaluate_claims`); which parameters decide
+  each one over a cohort or a calibrated ensemble: :func:`claim_sensitivity` (partial rank
+  correlations, :func:`prcc`).
 - Exact stochastic single-cell ensembles of mass-action SBML models (:func:`simulate_ssa`), with
   Passos et al. 2010's escape-from-arrest experiment (:func:`passos_escape`), and the slow-scale
   approximation that replaces fast reversible conversions by their equilibrium law
@@ -25,6 +30,13 @@ from senox.model._calibrate import (
 )
 from senox.model._claims import CLAIMS, SASP_DEPENDENT_IMMUNITY, evaluate_claims
 from senox.model._export import to_antimony, to_sbml
+from senox.model._fit_data import (
+    FitData,
+    cohort_from_profiles,
+    maeve_palbo_temo,
+    meyer_h1299_dox,
+    tumr_melanoma_bso,
+)
 from senox.model._limits import check_seed, check_simulation_size, check_table_size
 from senox.model._ode import simulate
 from senox.model._personalise import (
@@ -38,6 +50,7 @@ from senox.model._petab import to_petab
 from senox.model._petab_objective import PetabObjective
 from senox.model._rank import dose_equivalents, pareto_tiers, rank_strategies
 from senox.model._sbml import PUBLISHED, parse_duration, run_sbml, time_unit_seconds
+from senox.model._sensitivity import claim_sensitivity, prcc
 from senox.model._simulate import (
     STATE_SPECIES,
     SimulationResult,
@@ -82,6 +95,7 @@ __all__ = [
     "Dose",
     "EscapeArm",
     "EscapeExperiment",
+    "FitData",
     "ModelSpec",
     "PetabObjective",
     "Resolution",
@@ -95,6 +109,8 @@ __all__ = [
     "check_seed",
     "check_simulation_size",
     "check_table_size",
+    "claim_sensitivity",
+    "cohort_from_profiles",
     "compile_sbml",
     "dose_equivalents",
     "evaluate_claims",
@@ -102,12 +118,15 @@ __all__ = [
     "load_model",
     "load_strategies",
     "load_strategy",
+    "maeve_palbo_temo",
     "measured_features",
+    "meyer_h1299_dox",
     "model_inputs",
     "parameter_ranges",
     "pareto_tiers",
     "parse_duration",
     "passos_escape",
+    "prcc",
     "rank_strategies",
     "read_model",
     "read_petab",
@@ -128,6 +147,7 @@ __all__ = [
     "to_petab",
     "to_sbml",
     "treated_mask",
+    "tumr_melanoma_bso",
     "wilson_interval",
     "write_calibration",
 ]

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from senox.model._ode import simulate
-from senox.model._simulate import BURDEN, relapse_times, sample_cohort
+from senox.model._simulate import BURDEN, GROWING, relapse_times, sample_cohort
 from senox.model._spec import ModelSpec, load_model
 from senox.model._strategy import load_strategy
 
@@ -89,8 +89,14 @@ class Runs:
         return np.asarray(picked.sum(axis=2), dtype=np.float64)
 
     def relapse(self, run: Run) -> NDArray[np.float64]:
-        """Time to relapse per patient; runs that do not relapse count as +inf."""
-        ttr = relapse_times(self.times(run), self.series(run, "burden"))
+        """Time to relapse per patient; runs that do not relapse count as +inf.
+
+        Relapse is defined as in strategy simulations: the dividing cells (:data:`GROWING`)
+        regrow to the tumour's starting size.
+        """
+        burden = self.series(run, "burden")
+        growing = self.series(run, *GROWING)
+        ttr = relapse_times(self.times(run), growing, threshold=burden[:, 0])
         return np.where(np.isnan(ttr), np.inf, ttr)
 
 

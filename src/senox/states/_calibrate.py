@@ -80,15 +80,27 @@ class Calibration:
 
 
 def _robust_scale(values: pd.DataFrame) -> pd.Series:
+    """1.4826 × MAD; where it is 0, IQR / 1.349; where that is 0 too, the standard deviation.
+
+    A sparse program scores exactly 0 in most cells of a single-cell data set, so that its MAD
+    and IQR are 0; the floor :data:`MIN_SCALE` then turned a score of 0.01 into z = 10,000
+    (seen as redox indices up to 175,000 on a 100,000-cell input). The standard deviation of
+    such a zero-inflated score is its spread.
+
+    >>> sparse = pd.DataFrame({"a": [0.0] * 8 + [0.02, 0.04]})
+    >>> round(float(_robust_scale(sparse)["a"]), 4)
+    0.0135
+    """
     mad = (values - values.median()).abs().median() * MAD_TO_SD
     iqr = (values.quantile(0.75) - values.quantile(0.25)) / 1.349
-    return mad.where(mad > 0, iqr)
+    return mad.where(mad > 0, iqr.where(iqr > 0, values.std(ddof=1)))
 
 
 def calibrate(scores: pd.DataFrame, baseline: pd.Series | None = None) -> Calibration:
     """Centre and scale each program on the baseline observations (default: all).
 
-    The centre is the baseline's median and the spread its own (MAD, else IQR); for a reference
+    The centre is the baseline's median and the spread its own (MAD, else IQR, else the standard
+    deviation); for a reference
     of fewer than :data:`SHRINK_BELOW` observations, its mean and its standard deviation shrunk
     toward a prior (see the module's docstring); only where the baseline has none (a constant
     program) does the whole data's spread stand in.
