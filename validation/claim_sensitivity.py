@@ -1,10 +1,12 @@
 """Which parameters decide each seed claim, and which claims hold by construction (issue 15, item 4).
 
-For a virtual cohort drawn from the plausible ranges (and, with ``--ensemble FILE``, for a
-parameter ensemble from a calibration: a TSV with one column per model parameter it sets), each
-claim's share of patients in whom it holds, whether it holds in all of them (by construction of
-the model), and the parameters with the strongest partial rank correlation with the claim's
-outcome (``senox.model._sensitivity.claim_sensitivity``).
+For a virtual cohort drawn from the plausible ranges: each claim's share of patients in whom it
+holds, whether it holds in all of them (by construction of the model), and the parameters with
+the strongest partial rank correlation with the claim's outcome
+(``senox.model.claim_sensitivity``). Then the same shares under each calibration of
+``validation/calibrate_model.py`` (``results/calibration/<set>/profile_intervals.tsv``): the
+fitted parameters drawn log-uniformly within their 95 % profile intervals, every other
+parameter from its plausible range as before (the data do not reach it).
 
 Run: ``cd validation && ../.venv/bin/python claim_sensitivity.py [--cohort 2000]``; writes
 ``results/claim_sensitivity.md`` and ``.json``.
@@ -16,12 +18,10 @@ import argparse
 import time
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from _report import markdown_table, write_results
-from senox.model import CLAIMS, load_model
-from senox.model._sensitivity import claim_sensitivity
+from senox.model import CLAIMS, claim_sensitivity, evaluate_claims
 
 HERE = Path(__file__).resolve().parent
 #: Parameters listed per claim: the strongest, among those with q < 0.05.
@@ -29,19 +29,13 @@ TOP = 4
 FDR = 0.05
 
 
-def _ensemble(path: Path, cohort: int, seed: int) -> np.ndarray:
-    """A parameter matrix: the default values, replaced column by column from the TSV."""
-    spec = load_model("redox_senescence")
+def _intervals(path: Path) -> dict[str, tuple[float, float]]:
+    """A calibration's fitted parameters and their 95 % profile intervals."""
     table = pd.read_csv(path, sep="\t")
-    unknown = sorted(set(table.columns) - set(spec.parameter_names))
-    if unknown:
-        msg = f"{path}: columns {', '.join(unknown)} are not model parameters"
-        raise SystemExit(msg)
-    rows = table.sample(n=min(cohort, len(table)), random_state=seed)
-    matrix = np.tile(spec.parameter_values(), (len(rows), 1))
-    for name in table.columns:
-        matrix[:, spec.parameter_names.index(name)] = rows[name].to_numpy(dtype=float)
-    return matrix
+    return {
+        str(row.parameter): (float(row.low_95), float(row.high_95))
+        for row in table.itertuples(index=False)
+    }
 
 
 def _top(group: pd.DataFrame) -> str:
@@ -53,14 +47,24 @@ def _top(group: pd.DataFrame) -> str:
     )
 
 
-def _rows(table: pd.DataFrame) -> list[list[str]]:
+def _rows(table: pd.DataFrame, calibrated: dict[str, pd.Series]) -> list[list[str]]:
     rows = []
     for claim in CLAIMS:
         group = table[table["claim"] == claim.key]
         share = float(group["share"].iloc[0])
         construction = "**yes**" if bool(group["by_construction"].iloc[0]) else "no"
-        rows.append([claim.key, claim.text, f"{share:.3f}", construction, _top(group)])
+        fitted = [f"{float(shares[claim.key]):.3f}" for shares in calibrated.values()]
+        rows.append([claim.key, claim.text, f"{share:.3f}", *fitted, construction, _top(group)])
     return rows
+
+
+def _calibrated_shares(cohort: int, seed: int) -> dict[str, pd.Series]:
+    """Each claim's share under each calibration found in results/calibration/."""
+    shares = {}
+    for path in sorted((HERE / "results" / "calibration").glob("*/profile_intervals.tsv")):
+        table = evaluate_claims(cohort=cohort, seed=seed, ranges=_intervals(path))
+        shares[path.parent.name] = table.set_index("claim")["cohort_share"]
+    return shares
 
 
 def main() -> None:
@@ -68,37 +72,45 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cohort", type=int, default=2000)
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--ensemble", type=Path, default=None)
     args = parser.parse_args()
     start = time.perf_counter()
-    parameters = None if args.ensemble is None else _ensemble(args.ensemble, args.cohort, args.seed)
-    table = claim_sensitivity(cohort=args.cohort, seed=args.seed, parameters=parameters)
-    source = (
-        f"{len(parameters)} members of `{args.ensemble.name}`"
-        if parameters is not None
-        else f"{args.cohort} virtual patients drawn from the plausible ranges (seed {args.seed})"
-    )
-    header = ["claim", "text", "share holding", "by construction", f"strongest PRCC (q < {FDR})"]
+    table = claim_sensitivity(cohort=args.cohort, seed=args.seed)
+    calibrated = _calibrated_shares(args.cohort, args.seed)
+    source = f"{args.cohort} virtual patients (seed {args.seed})"
+    header = [
+        "claim",
+        "text",
+        "share: plausible ranges",
+        *(f"share: calibrated on {name}" for name in calibrated),
+        "by construction (ranges)",
+        f"strongest PRCC, ranges (q < {FDR})",
+    ]
     text = "\n".join(
         [
             "# Seed claims: how often they hold, and which parameters decide them",
             "",
             f"Written by `validation/claim_sensitivity.py`, {time.strftime('%Y-%m-%d')}, "
-            f"{time.perf_counter() - start:.0f} s. Cohort: {source}. PRCC: partial rank "
+            f"{time.perf_counter() - start:.0f} s. Each cohort: {source}. Calibrated: the parameters "
+            "fitted by `validation/calibrate_model.py` on that data set drawn log-uniformly "
+            "within their 95 % profile intervals, every other parameter from its plausible "
+            "range. PRCC: partial rank "
             "correlation of each varying parameter with the claim's outcome per patient "
             "(1 holds, 0 fails), controlling for all other varying parameters (Marino et al. "
             "2008); q: Benjamini–Hochberg over every claim × parameter. *By construction*: the "
             "claim holds in every patient, so no parameter within its range can make it fail.",
             "",
-            markdown_table(header, _rows(table)),
+            markdown_table(header, _rows(table, calibrated)),
             "",
         ]
     )
-    suffix = "" if args.ensemble is None else f"_{args.ensemble.stem}"
     write_results(
-        HERE / "results" / f"claim_sensitivity{suffix}.md",
+        HERE / "results" / "claim_sensitivity.md",
         text,
-        {"source": source, "table": table.to_dict(orient="records")},
+        {
+            "source": source,
+            "table": table.to_dict(orient="records"),
+            "calibrated_shares": {k: v.to_dict() for k, v in calibrated.items()},
+        },
     )
 
 

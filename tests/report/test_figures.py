@@ -128,3 +128,18 @@ def test_qc_by_group_draws_one_box_per_group_on_a_log_axis() -> None:
     assert ax.get_yscale() == "log"
     assert [t.get_text() for t in ax.get_xticklabels()] == ["a", "b", "c", "d"]
     assert "$" not in " ".join(t.get_text() for t in ax.get_yticklabels())  # plain numbers
+
+
+def test_trajectory_quartiles_from_patients_or_precomputed_agree() -> None:
+    from senox.model import load_strategies, simulate_strategies
+
+    strategies = load_strategies(["untreated", "chemo"])
+    kwargs = {"cohort": 7, "seed": 1, "days": 90.0, "output_step": 3.0}
+    every = simulate_strategies(strategies, **kwargs).trajectories
+    short = simulate_strategies(strategies, trajectories="quartiles", **kwargs).trajectories
+    variables = ["burden", "E", "sasp"]
+    expected = figures._quartiles(every, variables)
+    got = figures._quartiles(short, variables)
+    for q in (0.25, 0.5, 0.75):
+        pd.testing.assert_frame_equal(got[q], expected[q], check_names=False, rtol=1e-12)
+    assert figures.trajectory_panels(short, {"burden": "burden"}) is not None

@@ -361,7 +361,7 @@ def test_figures_leave_matplotlib_state_alone(context: ReportContext) -> None:
         pytest.param(
             "vulnerabilities", make_vulnerabilities().drop(columns="pmids"), "pmids", id="vuln"
         ),
-        pytest.param("trajectories", pd.DataFrame({"strategy": []}), "patient", id="traj"),
+        pytest.param("trajectories", pd.DataFrame({"strategy": []}), "time_days", id="traj"),
         pytest.param("data_kind", "spatial", "single-cell", id="kind"),
         pytest.param("embedding", np.zeros((3, 2)), "200 × 2", id="embedding"),
     ],

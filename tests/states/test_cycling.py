@@ -5,7 +5,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from senox.states._cycling import MIN_BIC_GAIN, fit_mixture
+from senox.states._cycling import (
+    MIN_BIC_GAIN,
+    SPLIT_DRAWS,
+    SPLIT_MAX_N,
+    best_split,
+    fit_mixture,
+    split_test,
+)
 
 RNG = np.random.default_rng(0)
 
@@ -50,3 +57,14 @@ def test_a_handful_of_outliers_is_not_a_population():
     mixture = fit_mixture(values)
     assert min(mixture.weights) * mixture.n < 10
     assert not mixture.supported
+
+
+def test_a_large_design_is_split_tested_on_a_subsample() -> None:
+    rng = np.random.default_rng(11)
+    n = 4 * SPLIT_MAX_N
+    bimodal = np.concatenate([rng.normal(0, 1, n // 2), rng.normal(5, 1, n // 2)])
+    split = split_test(bimodal, seed=0)
+    (whole_eta2,), (whole_low,) = best_split(bimodal)
+    assert split.eta2 == pytest.approx(float(whole_eta2))  # the cut is the whole data's
+    assert split.n_low == whole_low
+    assert split.p == pytest.approx(1 / (SPLIT_DRAWS + 1))  # no Gaussian sample splits as well

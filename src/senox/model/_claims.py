@@ -20,7 +20,7 @@ from senox.model._spec import ModelSpec, load_model
 from senox.model._strategy import load_strategy
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Mapping
 
     from numpy.typing import NDArray
 
@@ -287,10 +287,16 @@ CLAIMS = (
 
 
 def evaluate_claims(
-    *, cohort: int = 0, seed: int = 0, model: str | ModelSpec = "redox_senescence"
+    *,
+    cohort: int = 0,
+    seed: int = 0,
+    model: str | ModelSpec = "redox_senescence",
+    ranges: Mapping[str, tuple[float, float]] | None = None,
 ) -> pd.DataFrame:
     """Whether each claim holds on the default parameters and, with ``cohort``, how often.
 
+    ``ranges`` replaces some parameters' plausible ranges in the cohort draw (e.g. a
+    calibration's profile intervals; :func:`senox.model.sample_cohort`).
     Returns one row per claim: ``claim``, ``text``, ``section``, ``check``,
     ``holds_default`` and (with a cohort) ``cohort_share`` with ``cohort`` patients.
     """
@@ -308,7 +314,7 @@ def evaluate_claims(
     ]
     table = pd.DataFrame(rows)
     if cohort:
-        runs = Runs(spec, sample_cohort(spec, cohort, seed))
+        runs = Runs(spec, sample_cohort(spec, cohort, seed, ranges=ranges))
         table["cohort_share"] = [float(c.holds(runs).mean()) for c in CLAIMS]
         table["cohort"] = cohort
     return table

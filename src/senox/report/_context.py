@@ -22,7 +22,7 @@ DISCLAIMER = (
 #: Columns the vulnerability table must have, in the order shown.
 VULNERABILITY_COLS = ["state", "target", "agent", "agent_class", "stage", "evidence", "pmids"]
 #: Columns the trajectory table must have (then one column per model variable).
-TRAJECTORY_COLS = ["strategy", "patient", "time_days"]
+TRAJECTORY_COLS = ["strategy", "time_days"]
 #: Columns the per-patient simulation summary must have.
 SUMMARY_COLS = ["strategy", "patient", "time_to_relapse_days"]
 #: Columns the per-observation state table must have.
@@ -121,8 +121,10 @@ class ReportContext:
         Columns ``state``, ``target``, ``agent``, ``agent_class``, ``stage``, ``evidence``,
         ``pmids`` (a list of PMIDs or text separated by ``;``, ``,`` or spaces).
     trajectories
-        Long table of simulated virtual patients: ``strategy``, ``patient``, ``time_days``, then
-        one column per model variable (``burden``, ``P``, ``S_i``, ``S_p``, ``E``, ``A`` (SASP),
+        Long table of simulated virtual patients: ``strategy``, ``patient`` (every patient's
+        course) or ``quantile`` (0.25, 0.5 and 0.75 over patients, as
+        ``simulate_strategies(..., trajectories="quartiles")`` gives), ``time_days``, then one
+        column per model variable (``burden``, ``P``, ``S_i``, ``S_p``, ``E``, ``A`` (SASP),
         ``I``, ``R`` (ROS), ``G`` (GSH) …). Every patient of a strategy shares the time grid.
     trajectory_panels
         Model variable → axis label (with unit) of the trajectory panels, in panel order;

@@ -39,6 +39,7 @@ from senox._palette import (
     state_order,
 )
 from senox._palette import cycle as _cycle
+from senox.model._limits import QUARTILES
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -636,10 +637,17 @@ def strategy_styles(names: Sequence[str]) -> dict[str, tuple[str, str]]:
 
 
 def _quartiles(trajectories: pd.DataFrame, variables: list[str]) -> dict[float, pd.DataFrame]:
-    """25th, 50th and 75th percentile over patients of each variable, by strategy and time."""
-    keys = [trajectories["strategy"].astype(str).rename("strategy"), "time_days"]
-    grouped = trajectories.groupby(keys, sort=True)[variables]
-    return {q: grouped.quantile(q) for q in (0.25, 0.5, 0.75)}
+    """25th, 50th and 75th percentile over patients of each variable, by strategy and time.
+
+    ``trajectories`` holds every patient (a ``patient`` column) or the quartiles already (a
+    ``quantile`` column: ``simulate_strategies(..., trajectories="quartiles")``).
+    """
+    strategy = trajectories["strategy"].astype(str).rename("strategy")
+    if "quantile" in trajectories.columns:
+        indexed = trajectories.set_index([strategy, "time_days"]).sort_index()
+        return {q: indexed.loc[indexed["quantile"] == q, variables] for q in QUARTILES}
+    grouped = trajectories.groupby([strategy, "time_days"], sort=True)[variables]
+    return {q: grouped.quantile(q) for q in QUARTILES}
 
 
 def trajectory_panels(

@@ -387,8 +387,8 @@ def _figure_specs(ctx: ReportContext) -> list[tuple[str, str, str, str, Any]]:
     method = ctx.methods.get("score_method", ctx.methods.get("scoring", {}))
     method_text = f" ({method})" if isinstance(method, str) and method else ""
     n_patients = (
-        int(ctx.trajectories.groupby("strategy")["patient"].nunique().max())
-        if ctx.trajectories is not None and len(ctx.trajectories)
+        int(ctx.summary.groupby("strategy")["patient"].nunique().max())
+        if ctx.summary is not None and len(ctx.summary)
         else 0
     )
     horizon = ctx.horizon()
