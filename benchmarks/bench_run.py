@@ -4,16 +4,19 @@ For each size, a synthetic count matrix (20,000 human protein-coding genes, abou
 8 samples; seeded) is written once to ``--workdir`` as ``.h5ad``. Then, each in a fresh process:
 
 - ``senox``: ``python -m senox run INPUT --out DIR --groupby sample`` plus ``--senox-args``
-  (default none: ``senox run`` reads the whole matrix; it has no ``--backed`` yet);
+  (default ``--backed``: the matrix is read a block of rows at a time);
 - ``scanpy``: the chain a user would otherwise write: ``read_h5ad``, ``normalize_total``,
   ``log1p``, ``highly_variable_genes`` (2,000 genes), ``sc.pp.pca`` (2 components) on them, and
   ``sc.tl.score_genes`` for each senox catalogue program.
 
 Wall time and peak resident memory (the child process and its descendants, sampled every 50 ms
-from /proc) are recorded; the ratio is scanpy over senox. The scanpy chain does less than
-``senox run`` (no state calls, vulnerabilities, simulation or report).
+from /proc) are recorded; with ``--repeats``, the tools alternate and the medians are
+reported. The ratio is scanpy over senox; the cost per cell (µs of wall time) shows whether time
+grows linearly with cells. The scanpy chain does less than ``senox run`` (no state calls,
+vulnerabilities, simulation or report).
 
     python benchmarks/bench_run.py                          # 100k and 300k cells
+    python benchmarks/bench_run.py --sizes 100000,300000,1000000 --repeats 3
     python benchmarks/bench_run.py --sizes 1000000 --tools senox
     PYTHONPATH=/path/to/src python benchmarks/bench_run.py  # time another checkout's senox
 
@@ -167,22 +170,40 @@ def command(tool: str, path: Path, out: Path, senox_args: list[str]) -> list[str
     raise ValueError(msg)
 
 
-def summarise(results: list[dict[str, object]]) -> str:
-    """Markdown table: size, tool, wall s, peak RSS GB, and scanpy's time and memory over senox's."""
-    lines = ["| cells | tool | wall s | peak RSS GB | wall ratio (scanpy / senox) | RSS ratio |",
-             "|---|---|---|---|---|---|"]  # fmt: skip
-    by_key = {(r["cells"], r["tool"]): r for r in results}
-    for r in results:
-        if "error" in r:
-            lines.append(f"| {r['cells']:,} | {r['tool']} | failed | | | |")
+def medians(runs: list[dict[str, object]]) -> list[dict[str, object]]:
+    """One row per (cells, tool): median wall and peak RSS over its successful runs."""
+    rows = []
+    for key in dict.fromkeys((r["cells"], r["tool"]) for r in runs):
+        done = [r for r in runs if (r["cells"], r["tool"]) == key and "error" not in r]
+        row: dict[str, object] = {"cells": key[0], "tool": key[1], "runs": len(done)}
+        if done:
+            wall = float(np.median([float(str(r["wall_s"])) for r in done]))
+            row["wall_s"] = round(wall, 1)
+            row["peak_rss_gb"] = round(
+                float(np.median([float(str(r["peak_rss_gb"])) for r in done])), 2
+            )
+            row["us_per_cell"] = round(wall / int(str(key[0])) * 1e6, 1)
+        rows.append(row)
+    return rows
+
+
+def summarise(rows: list[dict[str, object]]) -> str:
+    """Markdown table of :func:`medians`, with scanpy's time and memory over senox's."""
+    lines = ["| cells | tool | runs | wall s | peak RSS GB | µs per cell | wall ratio (scanpy / senox) | RSS ratio |",
+             "|---|---|---|---|---|---|---|---|"]  # fmt: skip
+    by_key = {(r["cells"], r["tool"]): r for r in rows}
+    for r in rows:
+        if "wall_s" not in r:
+            lines.append(f"| {r['cells']:,} | {r['tool']} | 0 | failed | | | | |")
             continue
-        ours, peer = by_key.get((r["cells"], "senox")), by_key.get((r["cells"], "scanpy"))
+        ours = by_key.get((r["cells"], "senox"), {})
         ratio = rss = ""
-        if r["tool"] == "scanpy" and ours and "error" not in ours and peer:
-            ratio = f"{float(peer['wall_s']) / float(ours['wall_s']):.2f}×"
-            rss = f"{float(peer['peak_rss_gb']) / float(ours['peak_rss_gb']):.2f}×"
+        if r["tool"] == "scanpy" and "wall_s" in ours:
+            ratio = f"{float(str(r['wall_s'])) / float(str(ours['wall_s'])):.2f}×"
+            rss = f"{float(str(r['peak_rss_gb'])) / float(str(ours['peak_rss_gb'])):.2f}×"
         lines.append(
-            f"| {r['cells']:,} | {r['tool']} | {r['wall_s']} | {r['peak_rss_gb']} | {ratio} | {rss} |"
+            f"| {r['cells']:,} | {r['tool']} | {r['runs']} | {r['wall_s']} | {r['peak_rss_gb']} "
+            f"| {r['us_per_cell']} | {ratio} | {rss} |"
         )
     return "\n".join(lines)
 
@@ -194,7 +215,8 @@ def main() -> None:
     )
     parser.add_argument("--sizes", default="100000,300000", help="comma-separated cell counts")
     parser.add_argument("--tools", default=",".join(TOOLS))
-    parser.add_argument("--senox-args", default="",
+    parser.add_argument("--repeats", type=int, default=1, help="runs of each tool per size")
+    parser.add_argument("--senox-args", default="--backed",
                         help="extra options of senox run (quote them: --senox-args='--cohort 50')")  # fmt: skip
     parser.add_argument(
         "--workdir", type=Path, default=Path(tempfile.gettempdir()) / "senox_bench_run"
@@ -204,18 +226,22 @@ def main() -> None:
     results: list[dict[str, object]] = []
     for n_cells in (int(size) for size in args.sizes.split(",")):
         path = dataset(args.workdir, n_cells)
-        for tool in args.tools.split(","):
-            out = args.workdir / f"report_{n_cells}"
-            shutil.rmtree(out, ignore_errors=True)
-            result = {"cells": n_cells, "tool": tool,
-                      **timed(command(tool, path, out, args.senox_args.split()))}  # fmt: skip
-            print(json.dumps(result), file=sys.stderr, flush=True)
-            results.append(result)
+        for repeat in range(args.repeats):
+            for tool in args.tools.split(","):
+                out = args.workdir / f"report_{n_cells}"
+                shutil.rmtree(out, ignore_errors=True)
+                result = {"cells": n_cells, "tool": tool, "repeat": repeat,
+                          **timed(command(tool, path, out, args.senox_args.split()))}  # fmt: skip
+                print(json.dumps(result), file=sys.stderr, flush=True)
+                results.append(result)
     meta = {"machine": platform.platform(), "cpus": os.cpu_count(), "python": platform.python_version(),
             "senox_args": args.senox_args, "date": time.strftime("%Y-%m-%d %H:%M")}  # fmt: skip
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps({"meta": meta, "results": results}, indent=1) + "\n")
-    table = summarise(results)
+    rows = medians(results)
+    args.out.write_text(
+        json.dumps({"meta": meta, "medians": rows, "runs": results}, indent=1) + "\n"
+    )
+    table = summarise(rows)
     args.out.with_suffix(".md").write_text(
         f"# senox run against the scanpy chain\n\n{meta['date']}, {meta['machine']}, "
         f"{meta['cpus']} CPUs; senox options: `{args.senox_args or 'none'}`.\n\n{table}\n"

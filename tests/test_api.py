@@ -41,7 +41,7 @@ def test_import_senox_imports_no_subpackage_or_heavy_library():
         "print(sorted(m for m in sys.modules if m.split('.')[0] in "
         "{'senox', 'anndata', 'numpy', 'pandas', 'numba', 'matplotlib'}))"
     )
-    assert _run_python(code) == "['senox', 'senox._errors']"
+    assert _run_python(code) == "['senox', 'senox._defaults', 'senox._errors']"
 
 
 def test_version_comes_from_the_installed_metadata():

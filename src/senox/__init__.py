@@ -13,7 +13,7 @@ Namespaces
 ``sx.pl``
     Plots (matplotlib, scanpy-compatible: ``ax=``, ``show=``, axes returned).
 ``sx.run``
-    The whole pipeline (``senox run``) on an in-memory AnnData.
+    The whole pipeline (``senox run``) on an AnnData, in memory or backed.
 ``sx.datasets``
     The bundled data set.
 ``sx.kb``, ``sx.model``, ``sx.io``
@@ -29,6 +29,7 @@ True
 
 from __future__ import annotations
 
+from senox._defaults import COHORT
 from senox._errors import SenoxError
 
 #: ``typing.TYPE_CHECKING`` without importing ``typing``, which costs more than the rest of
@@ -86,7 +87,7 @@ def run(
     reference: str | None = None,
     groupby: str | None = None,
     method: Literal["rank", "mean"] = "rank",
-    cohort: int = 200,
+    cohort: int = COHORT,
     seed: int = 0,
     days: float = 365.0,
     extra_strategies: int = 3,
@@ -95,7 +96,10 @@ def run(
     force: bool = False,
     show: bool = False,
 ) -> dict[str, Any]:
-    """Run the whole pipeline (``senox run``) on an in-memory AnnData and write the report.
+    """Run the whole pipeline (``senox run``) on an AnnData and write the report.
+
+    The AnnData may be in memory or backed (``senox.io.read(path, backed=True)``): then a block
+    of rows is read at a time, its values transformed as ``senox.io.read`` would.
 
     Scores programs, calls states, finds vulnerabilities, simulates the therapy strategies
     seeded from the observed state fractions and writes ``report.html`` with its TSV tables and

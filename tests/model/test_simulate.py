@@ -164,7 +164,7 @@ def test_quartile_trajectories_are_pandas_quantiles_of_every_patient() -> None:
     ]
     expected = (
         full.trajectories.groupby(["strategy", "time_days"], sort=False)[variables]
-        .quantile([0.25, 0.5, 0.75])
+        .quantile(np.array([0.25, 0.5, 0.75]))
         .rename_axis(["strategy", "time_days", "quantile"])
         .reset_index()
         .sort_values(["strategy", "quantile", "time_days"], kind="stable")

@@ -134,12 +134,13 @@ def test_trajectory_quartiles_from_patients_or_precomputed_agree() -> None:
     from senox.model import load_strategies, simulate_strategies
 
     strategies = load_strategies(["untreated", "chemo"])
-    kwargs = {"cohort": 7, "seed": 1, "days": 90.0, "output_step": 3.0}
-    every = simulate_strategies(strategies, **kwargs).trajectories
-    short = simulate_strategies(strategies, trajectories="quartiles", **kwargs).trajectories
+    every = simulate_strategies(strategies, cohort=7, seed=1, days=90.0, output_step=3.0)
+    short = simulate_strategies(
+        strategies, cohort=7, seed=1, days=90.0, output_step=3.0, trajectories="quartiles"
+    )
     variables = ["burden", "E", "sasp"]
-    expected = figures._quartiles(every, variables)
-    got = figures._quartiles(short, variables)
+    expected = figures._quartiles(every.trajectories, variables)
+    got = figures._quartiles(short.trajectories, variables)
     for q in (0.25, 0.5, 0.75):
         pd.testing.assert_frame_equal(got[q], expected[q], check_names=False, rtol=1e-12)
-    assert figures.trajectory_panels(short, {"burden": "burden"}) is not None
+    assert figures.trajectory_panels(short.trajectories, {"burden": "burden"}) is not None

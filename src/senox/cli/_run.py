@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from senox._defaults import COHORT
 from senox._errors import InputError
 from senox.cli._inputs import (
     ForceOpt,
@@ -50,7 +51,7 @@ def run_command(
     ] = None,
     cohort: Annotated[
         int, typer.Option(min=0, help="Virtual patients per strategy (0: default parameters).")
-    ] = 200,
+    ] = COHORT,
     sample_key: Annotated[
         str | None,
         typer.Option(
@@ -74,6 +75,14 @@ def run_command(
     values: ValuesOpt = Values.auto,
     sample_sheet: ObsOpt = None,
     orthologs: OrthologsOpt = None,
+    backed: Annotated[
+        bool | None,
+        typer.Option(
+            "--backed/--in-memory",
+            help="Read an .h5ad INPUT a block of rows at a time instead of whole (default: "
+            "backed from 1 GiB on disk); genes must map one-to-one to human symbols.",
+        ),
+    ] = None,
     force: ForceOpt = False,
 ) -> None:
     """Score, call states, map vulnerabilities to agents, simulate strategies, write a report."""
@@ -102,6 +111,7 @@ def run_command(
         context=context.value,
         sample_key=sample_key,
         read_options=read_options,
+        backed=backed,
     )
     record = run_pipeline(out, options, force=force)
     total = sum(record["timings"].values())

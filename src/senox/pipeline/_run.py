@@ -17,6 +17,7 @@ from rich.console import Console
 from scipy.stats import spearmanr
 
 from senox import __version__
+from senox._defaults import COHORT
 from senox._errors import InputError
 from senox._palette import state_order
 from senox.io import check_outputs, output_folder, read
@@ -39,6 +40,7 @@ from senox.model import (
 )
 from senox.model._personalise import ranges_of
 from senox.pipeline._embedding import embedding, qc_per_obs
+from senox.pipeline._stream import NormalisedRows, streamed
 from senox.report import ReportContext, render_report
 from senox.score import score_programs
 from senox.states import call_states, state_fractions
@@ -76,16 +78,17 @@ class RunOptions:
     reference: str | None = None
     groupby: str | None = None
     method: Literal["rank", "mean"] = "rank"
-    #: Virtual patients per strategy. 200, not 50: between cohort seeds of one input the ranking
-    #: of the shipped strategies moved by a normalised Kendall distance of up to 0.289 with 50
-    #: patients and up to 0.133 with 200 (validation/ranking_response.py).
-    cohort: int = 200
+    #: Virtual patients per strategy (why 1,000: :data:`senox._defaults.COHORT`).
+    cohort: int = COHORT
     seed: int = 0
     days: float = 365.0
     extra_strategies: int = 3
     context: Literal["tumor", "cell-line", "normal"] = "tumor"
     sample_key: str | None = None
     read_options: dict[str, str] = field(default_factory=dict)
+    #: Read an ``.h5ad`` input backed, a block of rows at a time (``None``: from
+    #: :data:`BACKED_FROM_BYTES`).
+    backed: bool | None = None
 
 
 class Steps:
@@ -105,7 +108,32 @@ class Steps:
         self.console.print(f"[green]✓[/green] {name} ({self.timings[name]:.1f} s)")
 
 
+#: ``.h5ad`` inputs of at least this many bytes are read backed unless ``--in-memory`` is given.
+#: Read whole, the 100,000-cell benchmark file (0.94 GB on disk, 6 % non-zero) peaked at 4.8 GB
+#: of memory, about 5 times its size; backed, at 1.9 GB, but about a fifth slower on 2 cores (it
+#: reads and normalises the rows on every pass). Below 1 GiB the whole matrix fits a laptop, so
+#: speed wins; above it, memory does.
+BACKED_FROM_BYTES = 1024**3
+
+
+def reads_backed(options: RunOptions) -> bool:
+    """Whether ``options.input`` is read backed: as asked, else a large enough ``.h5ad``."""
+    if options.input is None or options.backed is False:
+        return False
+    path = Path(options.input)
+    if options.backed is None:
+        return (
+            path.suffix == ".h5ad" and path.is_file() and path.stat().st_size >= BACKED_FROM_BYTES
+        )
+    return True
+
+
 def _read_input(options: RunOptions) -> tuple[AnnData, str]:
+    if reads_backed(options):
+        read_options = {k: v for k, v in options.read_options.items() if k != "values"}
+        backed = read(options.input, backed=True, **read_options)  # type: ignore[arg-type]
+        values = options.read_options.get("values", "auto")
+        return streamed(backed, values), f"{Path(options.input).name} (read backed)"  # type: ignore[arg-type]
     if options.input is None:
         folder = files("senox") / "data" / "bundled" / BUNDLED["name"]
         with as_file(folder) as path:
@@ -270,6 +298,7 @@ def _simulate(adata: AnnData, options: RunOptions, vulnerabilities: pd.DataFrame
         days=options.days,
         initial=initial,
         ranges=ranges_of(inputs) if options.cohort else None,
+        trajectories="quartiles",
     )
     ranked = rank_strategies(
         result.summary,
@@ -303,8 +332,10 @@ def run_pipeline(
 ) -> dict[str, Any]:
     """Read, score, call states, find vulnerabilities, simulate strategies, write the report.
 
-    ``adata``: an in-memory AnnData to analyse instead of reading ``options.input`` (it is
-    annotated in place, as ``senox.score`` and ``senox.states`` do). Everything is computed
+    ``adata``: an AnnData to analyse instead of reading ``options.input`` (it is annotated in
+    place, as ``senox.score`` and ``senox.states`` do); a backed one is read a block of rows at
+    a time, its values transformed as ``senox.io.read`` would (:func:`streamed`). A backed
+    ``.h5ad`` input is read so too (:func:`reads_backed`). Everything is computed
     before anything is written; the outputs then appear in ``out`` together (a temporary folder
     renamed into place), or not at all.
     """
@@ -317,15 +348,20 @@ def run_pipeline(
         days=options.days,
         seed=options.seed,
         fix="lower --cohort or --days",
+        quartiles=True,
     )
     load_evidence()  # a damaged user evidence base fails here, before the data are read
     steps = Steps(show=show)
     if options.input is None and adata is None:
         options.reference = options.reference or BUNDLED["reference"]
         options.groupby = options.groupby or BUNDLED["groupby"]
+    given = adata
     with steps.step("reading the data"):
         if adata is None:
             adata, description = _read_input(options)
+        elif adata.isbacked:
+            description = f"a backed AnnData ({adata.n_obs:,} × {adata.n_vars:,})"
+            adata = streamed(adata)
         else:
             description = f"an in-memory AnnData ({adata.n_obs:,} × {adata.n_vars:,})"
         _check_options(adata, options)
@@ -384,6 +420,7 @@ def run_pipeline(
         html = render_report(context)
     record = {
         "inputs": {"input": options.input or description, **_options_record(options)},
+        "backed": isinstance(adata.X, NormalisedRows),
         "versions": _versions(),
         "initial_state": simulated.initial,
         "timings": steps.timings,
@@ -408,7 +445,19 @@ def run_pipeline(
             },
         )
         (tmp / "run.json").write_text(json.dumps(record, indent=1, default=str) + "\n")
+    if given is not None and given is not adata:
+        _annotate(given, adata)
     return record
+
+
+def _annotate(target: AnnData, source: AnnData) -> None:
+    """Copy what the run added to ``source`` (a streamed view of a backed ``target``) back."""
+    for column in source.obs.columns:
+        target.obs[column] = source.obs[column].array
+    for key, value in source.obsm.items():
+        target.obsm[key] = value
+    for key, value in source.uns.items():
+        target.uns[key] = value
 
 
 def _write_tables(folder: Path, tables: dict[str, pd.DataFrame]) -> None:

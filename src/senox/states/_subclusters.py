@@ -94,7 +94,7 @@ def describe_clusters(
     adata: AnnData, z: pd.DataFrame, labels: pd.Series, genes: list[str], n_top: int = 8
 ) -> list[dict[str, Any]]:
     """Per cluster: size, top programs (z difference) and top genes (expression difference)."""
-    expr = expression(adata[labels.index], genes).dropna(axis=1, how="all")
+    expr = expression(adata, genes).loc[labels.index].dropna(axis=1, how="all")
     out = []
     for cluster in sorted(labels.unique()):
         inside = (labels == cluster).to_numpy()

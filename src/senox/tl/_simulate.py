@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from senox._defaults import COHORT
 from senox.model import (
     builtin_strategies,
     dose_equivalents,
@@ -29,7 +30,7 @@ def simulate(
     strategies: Sequence[str | Path] | None = None,
     reference: str | tuple[str, str] | None = None,
     key_added: str = "senox",
-    cohort: int = 200,
+    cohort: int = COHORT,
     seed: int = 0,
     days: float = 365.0,
     copy: bool = False,
@@ -88,6 +89,7 @@ def simulate(
         days=days,
         initial=initial,
         ranges=ranges_of(inputs) if cohort else None,
+        trajectories="quartiles",
     )
     ranked = rank_strategies(
         result.summary, days=days, dose_equivalents=dose_equivalents(chosen), seed=seed
