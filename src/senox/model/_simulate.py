@@ -279,32 +279,22 @@ def _trajectory_frame(
     states: NDArray[np.float64],
     params: NDArray[np.float64],
     keep: NDArray[np.bool_],
+    *,
+    quartiles: bool = False,
 ) -> pd.DataFrame:
-    """Every member's trajectory: one row per patient and kept time."""
+    """Every member's trajectory: a row per patient and kept time.
+
+    With ``quartiles``, the quartiles over members instead: a row per quartile and kept time.
+    """
     columns, values = _trajectory_values(spec, time, states, params, keep)
+    key, labels = "patient", np.arange(values.shape[0])
+    if quartiles:
+        key, labels = "quantile", np.asarray(QUARTILES)
+        values = np.quantile(values, QUARTILES, axis=0)
     n, t = values.shape[:2]
     frame = pd.DataFrame(values.reshape(n * t, -1), columns=columns)
     frame.insert(0, "time_days", np.tile(time[keep], n))
-    frame.insert(0, "patient", np.repeat(np.arange(n), t))
-    frame.insert(0, "strategy", name)
-    return frame
-
-
-def _quartile_frame(
-    spec: ModelSpec,
-    name: str,
-    time: NDArray[np.float64],
-    states: NDArray[np.float64],
-    params: NDArray[np.float64],
-    keep: NDArray[np.bool_],
-) -> pd.DataFrame:
-    """Quartiles over patients of every trajectory column: one row per quartile and kept time."""
-    columns, values = _trajectory_values(spec, time, states, params, keep)
-    quartiles = np.quantile(values, QUARTILES, axis=0)
-    q, t = quartiles.shape[:2]
-    frame = pd.DataFrame(quartiles.reshape(q * t, -1), columns=columns)
-    frame.insert(0, "time_days", np.tile(time[keep], q))
-    frame.insert(0, "quantile", np.repeat(QUARTILES, t))
+    frame.insert(0, key, np.repeat(labels, t))
     frame.insert(0, "strategy", name)
     return frame
 
@@ -480,7 +470,6 @@ def simulate_strategies(
     check_strategy_model(spec)
     schedules = [_strategy_doses(spec, s, days) for s in strategies]
     grid, keep = _time_grid(days, output_step)
-    summarise = _quartile_frame if trajectories == "quartiles" else _trajectory_frame
     params = _parameter_matrix(spec, cohort, seed, parameters or {}, ranges)
     start = dict(zip(spec.species_names, spec.initial_values(), strict=True))
     if initial:
@@ -492,7 +481,17 @@ def simulate_strategies(
         for strategy, doses in zip(strategies, schedules, strict=True):
             states, status = _run_members(spec, grid, params, y0, doses, scheduler)
             _check_integrated(spec, strategy, grid, states, status)
-            frames.append(summarise(spec, strategy.name, grid, states, params, keep))
+            frames.append(
+                _trajectory_frame(
+                    spec,
+                    strategy.name,
+                    grid,
+                    states,
+                    params,
+                    keep,
+                    quartiles=trajectories == "quartiles",
+                )
+            )
             outcome = pd.DataFrame(_outcomes(spec, grid, states))
             outcome.insert(0, "patient", np.arange(len(params)))
             outcome.insert(0, "strategy", strategy.name)
