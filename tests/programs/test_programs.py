@@ -115,3 +115,15 @@ def test_a_user_program_may_not_take_a_built_in_name(tmp_path, name, text):
         f"{path}: program 'senescence' has the name of a built-in program; rename it "
         "(e.g. 'my_senescence') to score it beside the built-in one"
     )
+
+
+def test_the_catalogue_as_a_network_reads_back_as_the_same_programs(tmp_path):
+    net = programs.to_network()
+    assert list(net.columns) == ["source", "target", "weight"]
+    assert set(net["weight"]) == {1.0, -1.0}
+    path = tmp_path / "net.tsv"
+    net.rename(columns={"source": "program", "target": "gene"}).to_csv(path, sep="\t", index=False)
+    back = programs.read_program_table(path)
+    for name, program in programs.catalogue().items():
+        assert back[name].up == program.up
+        assert back[name].down == program.down

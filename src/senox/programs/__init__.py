@@ -17,6 +17,7 @@ from senox.programs._catalogue import (
     read_gmt,
     read_program_table,
     select,
+    to_network,
 )
 
 __all__ = [
@@ -27,4 +28,5 @@ __all__ = [
     "read_gmt",
     "read_program_table",
     "select",
+    "to_network",
 ]

@@ -88,6 +88,27 @@ def describe() -> pd.DataFrame:
     return table[["program", "n_up", "n_down", "description", "publication", "licence", "version"]]
 
 
+def to_network(programs: Mapping[str, Program] | None = None) -> pd.DataFrame:
+    """Programs as a decoupler-style network: ``source`` (program), ``target`` (gene), ``weight``.
+
+    Up genes weigh +1 and down genes -1, the signs ``read_program_table`` reads back; the table
+    can be passed as ``net`` to decoupler's enrichment methods (e.g. ``decoupler.mt.ulm``).
+    ``programs`` defaults to the whole built-in catalogue.
+
+    >>> net = to_network({"p": Program("p", up=("A", "B"), down=("C",))})
+    >>> net.to_dict("list")
+    {'source': ['p', 'p', 'p'], 'target': ['A', 'B', 'C'], 'weight': [1.0, 1.0, -1.0]}
+    """
+    chosen = catalogue() if programs is None else programs
+    rows = [
+        (name, gene, sign)
+        for name, program in chosen.items()
+        for genes, sign in ((program.up, 1.0), (program.down, -1.0))
+        for gene in genes
+    ]
+    return pd.DataFrame(rows, columns=["source", "target", "weight"])
+
+
 def select(
     names: Iterable[str] | None = None, extra: Mapping[str, Program] | None = None
 ) -> dict[str, Program]:
