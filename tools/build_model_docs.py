@@ -10,8 +10,18 @@ import argparse
 import time
 from pathlib import Path
 
+import pandas as pd
+
 from senox.model import evaluate_claims, load_model
-from senox.model._docs import actions_section, claims_section, equations_section
+from senox.model._docs import (
+    actions_section,
+    calibration_section,
+    claims_section,
+    equations_section,
+)
+
+#: Profile intervals written by validation/calibrate_model.py, one folder per data set.
+CALIBRATION = Path(__file__).resolve().parents[1] / "validation" / "results" / "calibration"
 
 INTRO = """# senox's model of the redox–senescence–SASP axis under therapy
 
@@ -31,7 +41,8 @@ How the defaults were chosen: the structure follows the seed review; parameter v
 order-of-magnitude choices with the rationale given for each, set so that the default patient
 shows the behaviours the seed describes (the claims below). The cohort column says how much of
 the plausible parameter space agrees: read it as the robustness of each claim *in this model*,
-not as evidence about patients.
+not as evidence about patients. Some parameters have since been fitted to real time courses:
+see "Parameters fitted to data" below.
 """
 
 
@@ -49,8 +60,22 @@ def main() -> None:
         f"Claims evaluated with `evaluate_claims(cohort={args.cohort}, seed={args.seed})` "
         f"in {seconds:.0f} s on this machine.\n"
     )
+    intervals = {
+        path.parent.name: pd.read_csv(path, sep="\t")
+        for path in sorted(CALIBRATION.glob("*/profile_intervals.tsv"))
+    }
     text = "\n".join(
-        [INTRO, claims_section(claims), note, actions_section(), "", equations_section(spec), ""]
+        [
+            INTRO,
+            claims_section(claims),
+            note,
+            actions_section(),
+            "",
+            calibration_section(spec, intervals),
+            "",
+            equations_section(spec),
+            "",
+        ]
     )
     args.out.write_text(text, encoding="utf-8")  # a tracked file of the repository
     print(claims[["claim", "holds_default", "cohort_share"]].to_string(index=False))

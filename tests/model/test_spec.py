@@ -110,3 +110,26 @@ def test_docs_page_matches_the_model_file() -> None:
         "docs/model.md is stale: run python tools/build_model_docs.py"
     )
     assert actions_section() in page
+
+
+def test_docs_list_the_fitted_parameters_with_their_intervals() -> None:
+    import pandas as pd
+
+    from senox.model._docs import calibration_section
+
+    intervals = {
+        "setA": pd.DataFrame(
+            {
+                "parameter": ["r_P", "k_cdk"],
+                "best": [0.1, 0.001],
+                "low_95": [0.05, 0.001],
+                "high_95": [0.2, 0.07],
+                "identifiable": [True, False],
+            }
+        )
+    }
+    text = calibration_section(load_model("redox_senescence"), intervals)
+    assert "2 of the 77 parameters were fitted" in text
+    assert "bound 1 of them on both sides within the search bounds (r_P)" in text
+    assert "| r_P | 0.05 | 0.1 [0.05, 0.2] |" in text
+    assert "| k_cdk | 0.3 | 0.001 [0.001, 0.07] (not pinned) |" in text

@@ -127,3 +127,50 @@ def claims_section(table: pd.DataFrame) -> str:
         rows.append(cells)
     out += _table(header, rows)
     return "\n".join(out)
+
+
+def calibration_section(spec: ModelSpec, intervals: dict[str, pd.DataFrame]) -> str:
+    """Which parameters data have fitted: per calibration set, best value and 95 % interval.
+
+    ``intervals`` maps a calibration set to its ``profile_intervals.tsv`` table (``parameter``,
+    ``best``, ``low_95``, ``high_95``, ``identifiable``), as ``validation/calibrate_model.py``
+    writes it. Parameters no set fitted keep the basis given in the parameter table.
+    """
+    fitted = {
+        name: {str(r.parameter): r for r in table.itertuples(index=False)}
+        for name, table in intervals.items()
+    }
+    names = [p.name for p in spec.parameters if any(p.name in f for f in fitted.values())]
+    pinned = [n for n in names if any(bool(f[n].identifiable) for f in fitted.values() if n in f)]
+    out = [
+        "## Parameters fitted to data",
+        "",
+        f"{len(names)} of the {len(spec.parameters)} parameters were fitted to at least one "
+        "real time course (`validation/calibrate_model.py`, "
+        "[model calibration](model-calibration.md)); "
+        f"the profiles bound {len(pinned)} of them on both sides within the search bounds "
+        f"({', '.join(pinned) or 'none'}), though coarsely: the intervals below come from two "
+        "profile points per side and many span one to two decades. Every other parameter "
+        "keeps the basis given in the parameter table below: a cited source, the seed's "
+        "qualitative statement with a chosen strength, or a stated rationale. Fitted values "
+        "describe the tumour model of that data set, not a patient; `senox run` still draws "
+        "its virtual patients from the plausible ranges narrowed by the measured programs.",
+        "",
+    ]
+
+    def cell(name: str, set_name: str) -> str:
+        row = fitted[set_name].get(name)
+        if row is None:
+            return "—"
+        mark = "" if bool(row.identifiable) else " (not pinned)"
+        return f"{row.best:.3g} [{row.low_95:.3g}, {row.high_95:.3g}]{mark}"
+
+    out += _table(
+        ["parameter", "default", *intervals],
+        [
+            [n, f"{spec.parameters[spec.parameter_names.index(n)].value:g}"]
+            + [cell(n, s) for s in intervals]
+            for n in names
+        ],
+    )
+    return "\n".join(out)
