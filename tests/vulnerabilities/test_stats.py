@@ -132,16 +132,23 @@ def _samples_data(n_samples: int, seed: int = 2) -> tuple[ad.AnnData, np.ndarray
     return adata, sample, group
 
 
+def _compare_samples(
+    adata: ad.AnnData,
+    sample: np.ndarray,
+    group: np.ndarray,
+    comparison: np.ndarray | None = None,
+) -> pd.DataFrame:
+    """Every gene, group against ``comparison`` (default the rest), with samples (3 a side)."""
+    genes = list(adata.var_names)
+    sides = Sides(group, ~group if comparison is None else comparison)
+    matrix = target_matrix(adata, genes, None)
+    return compare_group(matrix, genes, sides, samples=sample, min_samples=3)
+
+
 def test_pseudobulk_welch_matches_scipy_on_pandas_means() -> None:
     adata, sample, group = _samples_data(n_samples=4)
     genes = list(adata.var_names)
-    got = compare_group(
-        target_matrix(adata, genes, None),
-        genes,
-        Sides(group, ~group),
-        samples=sample,
-        min_samples=3,
-    )
+    got = _compare_samples(adata, sample, group)
     frame = pd.DataFrame(adata.X.toarray().astype(np.float64), columns=genes).assign(
         sample=sample, group=group
     )
@@ -155,14 +162,7 @@ def test_pseudobulk_welch_matches_scipy_on_pandas_means() -> None:
 
 def test_too_few_samples_fall_back_to_the_rank_test() -> None:
     adata, sample, group = _samples_data(n_samples=2)
-    genes = list(adata.var_names)
-    got = compare_group(
-        target_matrix(adata, genes, None),
-        genes,
-        Sides(group, ~group),
-        samples=sample,
-        min_samples=3,
-    )
+    got = _compare_samples(adata, sample, group)
     assert (got["method"] == RANK_METHOD).all()
     assert got["n_samples_group"].isna().all()
 
@@ -174,14 +174,7 @@ def test_small_pseudobulks_are_left_out() -> None:
     group = group.copy()
     group[drop] = False
     comparison = ~group & ~np.isin(np.arange(group.size), drop)
-    genes = list(adata.var_names)
-    got = compare_group(
-        target_matrix(adata, genes, None),
-        genes,
-        Sides(group, comparison),
-        samples=sample,
-        min_samples=3,
-    )
+    got = _compare_samples(adata, sample, group, comparison)
     assert (got.n_samples_group == 3).all()
     assert (got.n_samples_comparison == 4).all()
 

@@ -44,6 +44,7 @@ from senox.model._personalise import (
     model_inputs,
     parameter_ranges,
     seed_fractions,
+    simulate_observed,
     treated_mask,
 )
 from senox.model._petab import to_petab
@@ -136,6 +137,7 @@ __all__ = [
     "sample_cohort",
     "seed_fractions",
     "simulate",
+    "simulate_observed",
     "simulate_ssa",
     "simulate_strategies",
     "slow_scale",

@@ -35,15 +35,18 @@ import pandas as pd
 from scipy.stats import norm
 
 from senox._errors import InputError
+from senox.model._rank import dose_equivalents, rank_strategies
+from senox.model._simulate import SimulationResult, initial_from_fractions, simulate_strategies
 from senox.model._spec import load_model
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Mapping, Sequence
 
     from anndata import AnnData
     from numpy.typing import NDArray
 
     from senox.model._spec import ModelSpec
+    from senox.model._strategy import Strategy
 
 #: z-scores are clipped to ± this before they place a parameter.
 Z_CLIP = 4.0
@@ -288,3 +291,49 @@ def model_inputs(
         _states(adata, key_added).to_numpy(),
     )
     return parameter_ranges(features, load_model("redox_senescence"))
+
+
+@dataclass(frozen=True)
+class ObservedSimulation:
+    """Strategies simulated from observed data: the start, the windows, outcomes and ranking."""
+
+    initial: dict[str, float]
+    inputs: pd.DataFrame
+    result: SimulationResult
+    ranked: pd.DataFrame
+
+
+def simulate_observed(
+    adata: AnnData,
+    strategies: Sequence[Strategy],
+    *,
+    reference: str | tuple[str, str] | None,
+    cohort: int,
+    seed: int,
+    days: float,
+    key_added: str = "senox",
+) -> ObservedSimulation:
+    """Simulate and rank ``strategies`` on a cohort seeded from an AnnData's called states.
+
+    The treated observations' state fractions set the initial tumour
+    (:func:`seed_fractions`, :func:`senox.model.initial_from_fractions`) and their programs the
+    parameter windows (:func:`model_inputs`); trajectories are kept as quartiles; the ranking is
+    :func:`senox.model.rank_strategies`. ``senox run`` and ``sx.tl.simulate`` both use it.
+    """
+    initial = initial_from_fractions(
+        seed_fractions(adata, reference=reference, key_added=key_added)
+    )
+    inputs = model_inputs(adata, reference=reference, key_added=key_added)
+    result = simulate_strategies(
+        strategies,
+        cohort=cohort,
+        seed=seed,
+        days=days,
+        initial=initial,
+        ranges=ranges_of(inputs) if cohort else None,
+        trajectories="quartiles",
+    )
+    ranked = rank_strategies(
+        result.summary, days=result.days, dose_equivalents=dose_equivalents(strategies), seed=seed
+    )
+    return ObservedSimulation(initial, inputs, result, ranked)

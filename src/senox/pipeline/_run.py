@@ -28,17 +28,13 @@ from senox.model import (
     Strategy,
     builtin_strategies,
     check_simulation_size,
-    dose_equivalents,
     initial_from_fractions,
     load_strategies,
-    model_inputs,
-    rank_strategies,
     seed_fractions,
-    simulate_strategies,
+    simulate_observed,
     strategies_for_states,
     treated_mask,
 )
-from senox.model._personalise import ranges_of
 from senox.pipeline._embedding import embedding, qc_per_obs
 from senox.pipeline._stream import NormalisedRows, streamed
 from senox.report import ReportContext, render_report
@@ -282,31 +278,23 @@ CELL_LINE_CONTEXT = (
 
 
 def _simulate(adata: AnnData, options: RunOptions, vulnerabilities: pd.DataFrame) -> Simulated:
-    initial = initial_from_fractions(seed_fractions(adata, reference=options.reference))
     if options.context == "normal":
+        initial = initial_from_fractions(seed_fractions(adata, reference=options.reference))
         return Simulated(strategies=[], initial=initial)
     strategies = load_strategies(builtin_strategies())
     tested = vulnerabilities[
         (vulnerabilities["status"] == "vulnerability") & vulnerabilities["agent_usable"]
     ]
     strategies += strategies_for_states(tested, options.extra_strategies)
-    inputs = model_inputs(adata, reference=options.reference)
-    result = simulate_strategies(
+    run = simulate_observed(
+        adata,
         strategies,
+        reference=options.reference,
         cohort=options.cohort,
         seed=options.seed,
         days=options.days,
-        initial=initial,
-        ranges=ranges_of(inputs) if options.cohort else None,
-        trajectories="quartiles",
     )
-    ranked = rank_strategies(
-        result.summary,
-        days=result.days,
-        dose_equivalents=dose_equivalents(strategies),
-        seed=options.seed,
-    )
-    return Simulated(strategies, initial, inputs, result, ranked)
+    return Simulated(strategies, run.initial, run.inputs, run.result, run.ranked)
 
 
 def _check_options(adata: AnnData, options: RunOptions) -> None:

@@ -5,17 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from senox._defaults import COHORT
-from senox.model import (
-    builtin_strategies,
-    dose_equivalents,
-    initial_from_fractions,
-    load_strategies,
-    model_inputs,
-    rank_strategies,
-    seed_fractions,
-    simulate_strategies,
-)
-from senox.model._personalise import ranges_of
+from senox.model import builtin_strategies, load_strategies, simulate_observed
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -77,22 +67,15 @@ def simulate(
         and ``days``. ``sx.pl.strategies``
         draws it.
     """
-    fractions = seed_fractions(adata, reference=reference, key_added=key_added)
-    initial = initial_from_fractions(fractions)
-    inputs = model_inputs(adata, reference=reference, key_added=key_added)
     names = list(strategies) if strategies is not None else builtin_strategies()
-    chosen = load_strategies(names)
-    result = simulate_strategies(
-        chosen,
+    run = simulate_observed(
+        adata,
+        load_strategies(names),
+        reference=reference,
         cohort=cohort,
         seed=seed,
         days=days,
-        initial=initial,
-        ranges=ranges_of(inputs) if cohort else None,
-        trajectories="quartiles",
-    )
-    ranked = rank_strategies(
-        result.summary, days=days, dose_equivalents=dose_equivalents(chosen), seed=seed
+        key_added=key_added,
     )
     adata = adata.copy() if copy else adata
     params: dict[str, Any] = {
@@ -104,10 +87,10 @@ def simulate(
     }
     adata.uns.setdefault(key_added, {})["simulation"] = {
         "params": params,
-        "initial": initial,
-        "model_inputs": inputs,
-        "summary": result.summary,
-        "ranked": ranked,
+        "initial": run.initial,
+        "model_inputs": run.inputs,
+        "summary": run.result.summary,
+        "ranked": run.ranked,
         "days": days,
     }
     return adata if copy else None
