@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 import petab.v1 as petab
 
-from senox.model import PetabObjective, calibrate, read_petab
+from senox.model import PetabObjective, calibrate, compare_simulations, read_petab
 
 ROOT = Path(__file__).resolve().parents[1]
 ALKAN = ROOT.parent / "shared" / "data" / "calibration" / "alkan2018_petab"
@@ -40,17 +40,9 @@ RESULTS = ROOT / "benchmarks" / "results"
 
 def known_answer(objective: PetabObjective) -> dict[str, float]:
     """Simulations and NLL at the nominal parameters against the collection's reference."""
-    ours = objective.simulation_table(objective.x_nominal)
     reference = pd.read_csv(ALKAN / "simulatedData_Alkan_SciSignal2018.tsv", sep="\t")
-    keys = ["observableId", "simulationConditionId", "time"]
-    joined = (
-        ours.groupby(keys)["simulation"]
-        .first()
-        .to_frame()
-        .join(reference.groupby(keys)["simulation"].first(), rsuffix="_ref", how="outer")
-    )
-    difference = (joined["simulation"] - joined["simulation_ref"]).abs()
-    relative = difference / joined["simulation_ref"].abs().clip(lower=1e-12)
+    joined = compare_simulations(objective.simulation_table(objective.x_nominal), reference)
+    difference, relative = joined["abs_diff"], joined["rel_diff"]
     problem = read_petab(YAML)
     llh = petab.calculate_llh(
         problem.measurement_df, reference, problem.observable_df, problem.parameter_df

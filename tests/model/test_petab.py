@@ -15,7 +15,14 @@ import petab.v1 as petab
 import pytest
 
 from senox._errors import InputError
-from senox.model import PetabObjective, load_model, load_strategy, read_petab, to_petab
+from senox.model import (
+    PetabObjective,
+    compare_simulations,
+    load_model,
+    load_strategy,
+    read_petab,
+    to_petab,
+)
 from senox.model._petab import OBSERVABLES
 from senox.model._petab_objective import _nll_rows
 from tests.conftest import SHARED
@@ -211,21 +218,12 @@ def test_alkan_known_answer_simulation():
     """At the nominal parameters, senox reproduces the collection's simulatedData table."""
     problem = read_petab(ALKAN / "Alkan_SciSignal2018.yaml")
     objective = PetabObjective(problem)
-    ours = objective.simulation_table(objective.x_nominal)
     reference = pd.read_csv(ALKAN / "simulatedData_Alkan_SciSignal2018.tsv", sep="\t")
-    keys = ["observableId", "simulationConditionId", "time"]
-    joined = (
-        ours.groupby(keys)["simulation"]
-        .first()
-        .to_frame()
-        .join(reference.groupby(keys)["simulation"].first(), rsuffix="_ref", how="outer")
-    )
+    joined = compare_simulations(objective.simulation_table(objective.x_nominal), reference)
     assert len(joined) == 1094
     assert not joined.isna().any().any()
-    difference = (joined["simulation"] - joined["simulation_ref"]).abs()
-    assert difference.max() < 1e-6
-    relative = difference / joined["simulation_ref"].abs().clip(lower=1e-12)
-    assert relative.max() < 1e-4
+    assert joined["abs_diff"].max() < 1e-6
+    assert joined["rel_diff"].max() < 1e-4
     llh = petab.calculate_llh(
         problem.measurement_df, reference, problem.observable_df, problem.parameter_df
     )
@@ -280,3 +278,16 @@ def test_export_refuses_bad_overrides():
         to_petab(spec, bounds={"r_P": (0.2, 1.0)})
     with pytest.raises(InputError, match="species 'X'"):
         to_petab(spec, dose_times={"X": [0.0]})
+
+
+def test_compare_simulations_matches_points_and_keeps_unmatched_ones():
+    keys = {"observableId": ["y", "y", "y"], "simulationConditionId": ["c", "c", "c"]}
+    ours = pd.DataFrame({**keys, "time": [0.0, 1.0, 2.0], "simulation": [1.0, 2.0, 5.0]})
+    reference = pd.DataFrame({**keys, "time": [0.0, 1.0, 3.0], "simulation": [1.0, 4.0, 7.0]})
+    joined = compare_simulations(ours, reference)
+    assert len(joined) == 4
+    assert joined.loc[("y", "c", 1.0), "abs_diff"] == 2.0
+    assert joined.loc[("y", "c", 1.0), "rel_diff"] == 0.5
+    assert joined.loc[("y", "c", 0.0), "abs_diff"] == 0.0
+    assert np.isnan(joined.loc[("y", "c", 2.0), "simulation_ref"])
+    assert np.isnan(joined.loc[("y", "c", 3.0), "simulation"])

@@ -48,7 +48,7 @@ from senox.model._personalise import (
     treated_mask,
 )
 from senox.model._petab import to_petab
-from senox.model._petab_objective import PetabObjective
+from senox.model._petab_objective import PetabObjective, compare_simulations
 from senox.model._rank import dose_equivalents, pareto_tiers, rank_strategies
 from senox.model._sbml import PUBLISHED, parse_duration, run_sbml, time_unit_seconds
 from senox.model._sensitivity import claim_sensitivity, prcc
@@ -112,6 +112,7 @@ __all__ = [
     "check_table_size",
     "claim_sensitivity",
     "cohort_from_profiles",
+    "compare_simulations",
     "compile_sbml",
     "dose_equivalents",
     "evaluate_claims",

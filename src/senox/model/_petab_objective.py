@@ -503,6 +503,26 @@ class SimulationError(InputError):
     """A simulation that cannot give the outputs (the integrator failed, no steady state)."""
 
 
+def compare_simulations(ours: pd.DataFrame, reference: pd.DataFrame) -> pd.DataFrame:
+    """Two PEtab simulation tables side by side, point by point.
+
+    Rows are matched on observable, condition and time (the first row of each); points present in
+    only one table keep NaN on the other side. Returns ``simulation``, ``simulation_ref``, the
+    absolute difference ``abs_diff`` and ``rel_diff`` (relative to the reference, whose magnitude
+    is floored at 1e-12).
+    """
+    keys = ["observableId", "simulationConditionId", "time"]
+    joined = (
+        ours.groupby(keys)["simulation"]
+        .first()
+        .to_frame()
+        .join(reference.groupby(keys)["simulation"].first(), rsuffix="_ref", how="outer")
+    )
+    joined["abs_diff"] = (joined["simulation"] - joined["simulation_ref"]).abs()
+    joined["rel_diff"] = joined["abs_diff"] / joined["simulation_ref"].abs().clip(lower=1e-12)
+    return joined
+
+
 def _nll_rows(
     m: NDArray[np.float64],
     y: NDArray[np.float64],
