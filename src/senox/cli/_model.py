@@ -263,3 +263,38 @@ def calibrate_command(
         f"finished; NLL at the nominal values {result.nll_nominal:.6g}) → {out}",
         err=True,
     )
+
+
+@model_app.command("predict")
+def predict_command(
+    problem: Annotated[
+        Path, typer.Argument(help="PEtab v1 problem (YAML) of the arms to predict.")
+    ],
+    parameters: Annotated[
+        Path,
+        typer.Option(help="Fitted PEtab parameter table, e.g. a calibration's parameters.tsv."),
+    ],
+    out: Annotated[Path, typer.Option(help="New folder for the results.")],
+    force: ForceOpt = False,
+) -> None:
+    """Predict a PEtab problem's measurements from fitted parameters (out-of-sample check).
+
+    Simulates the problem at the fitted values (other parameters keep the problem's nominal
+    values) and writes simulation.tsv, residuals.tsv (per measurement, on the observable's
+    transformation scale), summary.tsv (per observable and condition) and prediction.png.
+    """
+    from senox.model import predict, read_fitted, read_petab, write_prediction
+
+    inputs = [problem, problem.parent, parameters]
+    check_outputs([out], kind="folder", force=force, inputs=inputs)
+    fitted = read_fitted(parameters)
+    result = predict(read_petab(problem), fitted)
+    with output_folder(out, force=force, inputs=inputs) as tmp:
+        write_prediction(result, tmp)
+    rms = float(np.sqrt(np.nanmean(result.residuals["residual"] ** 2)))
+    typer.echo(
+        f"predicted {problem} with {len(result.taken)} fitted values from {parameters}: "
+        f"NLL {result.nll:.6g}, RMS residual {rms:.3g} over {len(result.residuals)} "
+        f"measurements → {out}",
+        err=True,
+    )

@@ -49,6 +49,7 @@ from senox.model._personalise import (
 )
 from senox.model._petab import to_petab
 from senox.model._petab_objective import PetabObjective, compare_simulations
+from senox.model._predict import Prediction, predict, read_fitted, write_prediction
 from senox.model._rank import dose_equivalents, pareto_tiers, rank_strategies
 from senox.model._sbml import PUBLISHED, parse_duration, run_sbml, time_unit_seconds
 from senox.model._sensitivity import claim_sensitivity, prcc
@@ -99,6 +100,7 @@ __all__ = [
     "FitData",
     "ModelSpec",
     "PetabObjective",
+    "Prediction",
     "Resolution",
     "SSAModel",
     "SimulationResult",
@@ -129,7 +131,9 @@ __all__ = [
     "parse_duration",
     "passos_escape",
     "prcc",
+    "predict",
     "rank_strategies",
+    "read_fitted",
     "read_model",
     "read_petab",
     "relapse_free",
@@ -153,4 +157,5 @@ __all__ = [
     "tumr_melanoma_bso",
     "wilson_interval",
     "write_calibration",
+    "write_prediction",
 ]
