@@ -97,4 +97,14 @@ EXPECTATIONS = [
     Expectation("null_marthandan_proliferating", "mean_senescent_share_ref3", "<=", NOMINAL_RATE,
                 "data without senescence biology, a reference of 3: calls at most at the "
                 "nominal rate", note="added 2026-12-06, before its first run"),
+    # Added 2026-12-06 (helper O, validation/state_rules.md (c)), before the run that first
+    # computed them: arrest with a reference, where the old arrest rule read the reference.
+    Expectation("rat_quiescence", "ref_cycling_share", "==", 0.0,
+                "with day 2 as reference, the serum-starved samples of days 3-16 are still "
+                "arrested: none is proliferating or escape_like",
+                note="added 2026-12-06, before its first run"),
+    Expectation("marthandan_pd", "ref_cycling_share_of_early", "==", 1.0,
+                "PD16/PD26 proliferate (the study's annotation): with a PD16 reference every "
+                "PD16/PD26 sample is called proliferating or escape_like",
+                note="added 2026-12-06, before its first run"),
 ]  # fmt: skip

@@ -183,9 +183,14 @@ def _association(values: np.ndarray, target: pd.Series) -> float:
 
 
 def _states(adata: ad.AnnData, reference: str | None) -> pd.Series:
+    return _called(adata, reference)[0]
+
+
+def _called(adata: ad.AnnData, reference: str | None) -> tuple[pd.Series, dict[str, Any]]:
+    """The state calls, and the record of the rule that decided cycling."""
     work = adata.copy()
     call_states(work, reference=reference)
-    return work.obs["senox_state"].astype(str)
+    return work.obs["senox_state"].astype(str), work.uns["senox"]["states"]["cycling_rule"]
 
 
 def _share(states: pd.Series, mask: pd.Series | np.ndarray, kinds: tuple[str, ...]) -> float:
@@ -211,7 +216,8 @@ def figures(name: str, adata: ad.AnnData, shared: Path) -> dict[str, Any]:
     ]["senox senescence"]
     if target.dtype == bool:
         out["auroc_antioxidant"] = auroc(scores["antioxidant"].to_numpy(), target.to_numpy())
-    ref, noref = _states(adata, design["reference"]), _states(adata, None)
+    (ref, ref_rule), (noref, noref_rule) = _called(adata, design["reference"]), _called(adata, None)
+    out["cycling_rule"] = {"reference": ref_rule["rule"], "no reference": noref_rule["rule"]}
     out["confusion"] = {
         "reference": pd.crosstab(group, ref).to_dict(),
         "no reference": pd.crosstab(group, noref).to_dict(),
@@ -239,6 +245,7 @@ def _shares(name: str, group: pd.Series, ref: pd.Series, noref: pd.Series) -> di
             "ref_senescent_share_of_early": _share(ref, early, SENESCENT),
             "ref_cycling_share_of_late": _share(ref, late, CYCLING),
             "noref_cycling_share_of_late": _share(noref, late, CYCLING),
+            "ref_cycling_share_of_early": _share(ref, early, CYCLING),
         }
     if name == "rat_quiescence":
         later = group != "2"
@@ -246,6 +253,7 @@ def _shares(name: str, group: pd.Series, ref: pd.Series, noref: pd.Series) -> di
             "noref_senescent_share": _share(noref, group == group, SENESCENT),
             "ref_senescent_share": _share(ref, later, SENESCENT),
             "noref_cycling_share": _share(noref, group == group, CYCLING),
+            "ref_cycling_share": _share(ref, later, CYCLING),
         }
     if name == "chan2024":
         d12, mv = group == "D12", group == "mV"
