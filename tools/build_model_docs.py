@@ -1,7 +1,10 @@
 """Write docs/model.md from the model file, the strategies and the claims (``make model-docs``).
 
 The equations and parameter tables are generated from ``redox_senescence.toml``; the claims table
-runs every claim on the default parameters and on a seeded virtual cohort.
+runs every claim on the default parameters and on a seeded virtual cohort. Where they are there,
+the calibrations (``validation/results/calibration/*/profile_intervals.tsv``) add which parameters
+data have fitted, and ``validation/results/claim_sensitivity.json`` adds each claim's share under
+the calibrated ensembles; without them the page says they are absent.
 """
 
 from __future__ import annotations
@@ -10,18 +13,22 @@ import argparse
 import time
 from pathlib import Path
 
-import pandas as pd
-
 from senox.model import evaluate_claims, load_model
 from senox.model._docs import (
     actions_section,
     calibration_section,
     claims_section,
     equations_section,
+    parameters_section,
+    read_calibrations,
+    read_claim_sensitivity,
 )
 
+RESULTS = Path(__file__).resolve().parents[1] / "validation" / "results"
 #: Profile intervals written by validation/calibrate_model.py, one folder per data set.
-CALIBRATION = Path(__file__).resolve().parents[1] / "validation" / "results" / "calibration"
+CALIBRATION = RESULTS / "calibration"
+#: Claim shares under the plausible ranges and the calibrated ensembles (claim_sensitivity.py).
+SENSITIVITY = RESULTS / "claim_sensitivity.json"
 
 INTRO = """# senox's model of the redox–senescence–SASP axis under therapy
 
@@ -37,12 +44,14 @@ and inflammatory, suppresses them. ROS (`R`) and GSH/antioxidant capacity (`G`, 
 set the damage each cell takes. Drug exposures (`C_*`) act on named steps. Time is in days;
 tumour cells are in burden units (1 = the tumour at the start of therapy).
 
-How the defaults were chosen: the structure follows the seed review; parameter values are
-order-of-magnitude choices with the rationale given for each, set so that the default patient
-shows the behaviours the seed describes (the claims below). The cohort column says how much of
-the plausible parameter space agrees: read it as the robustness of each claim *in this model*,
-not as evidence about patients. Some parameters have since been fitted to real time courses:
-see "Parameters fitted to data" below.
+How the defaults were chosen: the structure follows the seed review; most parameter values are
+order-of-magnitude choices, set so that the default patient shows the behaviours the seed
+describes (the claims below). The parameter table gives each default's basis (a cited
+measurement, the seed's qualitative statement with a chosen strength, or an assumption) and its
+source. The cohort columns say how much of the plausible parameter space agrees: read them as
+the robustness of each claim *in this model*, not as evidence about patients. Some parameters
+have since been fitted to real time courses (see "Parameters fitted to data" below); the claims
+table also gives each claim's share when those parameters are drawn from their fitted intervals.
 """
 
 
@@ -60,20 +69,19 @@ def main() -> None:
         f"Claims evaluated with `evaluate_claims(cohort={args.cohort}, seed={args.seed})` "
         f"in {seconds:.0f} s on this machine.\n"
     )
-    intervals = {
-        path.parent.name: pd.read_csv(path, sep="\t")
-        for path in sorted(CALIBRATION.glob("*/profile_intervals.tsv"))
-    }
+    intervals = read_calibrations(CALIBRATION)
     text = "\n".join(
         [
             INTRO,
-            claims_section(claims),
+            claims_section(claims, read_claim_sensitivity(SENSITIVITY)),
             note,
             actions_section(),
             "",
             calibration_section(spec, intervals),
             "",
             equations_section(spec),
+            "",
+            parameters_section(spec, intervals),
             "",
         ]
     )

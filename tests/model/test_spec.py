@@ -82,6 +82,7 @@ def test_toy_model_parses() -> None:
         ("initial = 1.0", "initial = -1.0", "is negative"),
         ('name = "twice"', 'name = "X"', "used twice"),
         ('unit = "1/day"\n', "", "field 'unit' is missing"),
+        ('source = "rationale: a toy"', 'source = "a toy"\nbasis = "fitted"', "not one of"),
     ],
 )
 def test_bad_model_fields_are_named(old: str, new: str, message: str) -> None:
@@ -103,13 +104,36 @@ def test_read_model_reports_bad_toml(tmp_path: Path) -> None:
 def test_docs_page_matches_the_model_file() -> None:
     from pathlib import Path
 
-    from senox.model._docs import actions_section, equations_section
-
-    page = (Path(__file__).parents[2] / "docs" / "model.md").read_text(encoding="utf-8")
-    assert equations_section(load_model("redox_senescence")) in page, (
-        "docs/model.md is stale: run python tools/build_model_docs.py"
+    from senox.model import CLAIMS
+    from senox.model._docs import (
+        actions_section,
+        calibrated_claim_cells,
+        claims_provenance,
+        equations_section,
+        parameters_section,
+        read_calibrations,
+        read_claim_sensitivity,
     )
+
+    root = Path(__file__).parents[2]
+    page = (root / "docs" / "model.md").read_text(encoding="utf-8")
+    spec = load_model("redox_senescence")
+    stale = "docs/model.md is stale: run python tools/build_model_docs.py"
+    assert equations_section(spec) in page, stale
+    intervals = read_calibrations(root / "validation" / "results" / "calibration")
+    assert parameters_section(spec, intervals) in page, stale
     assert actions_section() in page
+    sensitivity = read_claim_sensitivity(root / "validation" / "results" / "claim_sensitivity.json")
+    assert claims_provenance(sensitivity) in page, stale
+    if sensitivity is not None:
+        rows = {
+            line.split(")")[0].removeprefix("| ("): line
+            for line in page.splitlines()
+            if line.startswith("| (")
+        }
+        for claim in CLAIMS:
+            cells = " | ".join(calibrated_claim_cells(sensitivity, claim.key))
+            assert rows[claim.key].endswith(f"| {cells} |"), (claim.key, stale)
 
 
 def test_docs_list_the_fitted_parameters_with_their_intervals() -> None:
@@ -128,8 +152,9 @@ def test_docs_list_the_fitted_parameters_with_their_intervals() -> None:
             }
         )
     }
-    text = calibration_section(load_model("redox_senescence"), intervals)
-    assert "2 of the 77 parameters were fitted" in text
+    spec = load_model("redox_senescence")
+    text = calibration_section(spec, intervals)
+    assert f"2 of the {len(spec.parameters)} parameters were fitted" in text
     assert "bound 1 of them on both sides within the search bounds (r_P)" in text
     assert "| r_P | 0.05 | 0.1 [0.05, 0.2] |" in text
     assert "| k_cdk | 0.3 | 0.001 [0.001, 0.07] (not pinned) |" in text

@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
+import json
+import math
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+import pandas as pd
+
+from senox._errors import InputError
+from senox.model._spec import BASES
 from senox.model._strategy import ACTIONS, CLASS_ACTIONS, TARGET_ACTIONS
 
 if TYPE_CHECKING:
-    import pandas as pd
+    from pathlib import Path
 
-    from senox.model._spec import ModelSpec
+    from senox.model._spec import ModelSpec, Parameter
+
+#: Fields of ``validation/results/claim_sensitivity.json`` the claims table reads.
+SENSITIVITY_FIELDS = ("source", "table", "calibrated_shares")
 
 
 def _cell(text: str) -> str:
@@ -39,8 +49,123 @@ def _equations(spec: ModelSpec) -> list[str]:
     return lines
 
 
+def read_calibrations(folder: Path) -> dict[str, pd.DataFrame]:
+    """Each calibration set's ``profile_intervals.tsv`` under ``folder``, by set; ``{}`` if none.
+
+    ``validation/calibrate_model.py`` writes one folder per data set, each with a table of the
+    fitted parameters (``parameter``, ``best``, ``low_95``, ``high_95``, ``identifiable``).
+    """
+    return {
+        path.parent.name: pd.read_csv(path, sep="\t")
+        for path in sorted(folder.glob("*/profile_intervals.tsv"))
+    }
+
+
+@dataclass(frozen=True)
+class ClaimSensitivity:
+    """Claim shares from ``validation/claim_sensitivity.py``: plausible ranges and calibrations."""
+
+    source: str
+    plausible: dict[str, float]
+    by_construction: dict[str, bool]
+    calibrated: dict[str, dict[str, float]]
+
+
+def read_claim_sensitivity(path: Path) -> ClaimSensitivity | None:
+    """``validation/results/claim_sensitivity.json``, or ``None`` where it was not written."""
+    if not path.is_file():
+        return None
+    data = json.loads(path.read_text(encoding="utf-8"))
+    missing = [f for f in SENSITIVITY_FIELDS if not isinstance(data, dict) or f not in data]
+    if missing:
+        msg = (
+            f"{path}: field(s) {', '.join(missing)} missing; rewrite it with "
+            "validation/claim_sensitivity.py"
+        )
+        raise InputError(msg)
+    rows = {str(row["claim"]): row for row in data["table"]}  # one row per claim and parameter
+    return ClaimSensitivity(
+        source=str(data["source"]),
+        plausible={claim: float(row["share"]) for claim, row in rows.items()},
+        by_construction={claim: bool(row["by_construction"]) for claim, row in rows.items()},
+        calibrated={
+            name: {str(c): float(v) for c, v in shares.items()}
+            for name, shares in data["calibrated_shares"].items()
+        },
+    )
+
+
+def _fits(intervals: dict[str, pd.DataFrame]) -> dict[str, dict[str, float]]:
+    """Best fitted value of each parameter, per calibration set."""
+    return {
+        name: {str(p): float(b) for p, b in zip(table["parameter"], table["best"], strict=True)}
+        for name, table in intervals.items()
+    }
+
+
+def _basis_cell(parameter: Parameter, fits: dict[str, dict[str, float]]) -> str:
+    own = parameter.basis or "not stated"
+    sets = [name for name, best in fits.items() if parameter.name in best]
+    if not sets:
+        return own
+    values = sorted(fits[name][parameter.name] for name in sets)
+    span = f"{values[0]:.3g}" if len(values) == 1 else f"{values[0]:.3g}–{values[-1]:.3g}"
+    return f"fitted on {', '.join(sets)} (best {span}); default: {own}"
+
+
+def basis_summary(spec: ModelSpec, intervals: dict[str, pd.DataFrame]) -> str:
+    """One line: how many defaults rest on each basis, and how many data have fitted."""
+    counts = {basis: sum(p.basis == basis for p in spec.parameters) for basis in BASES}
+    parts = [f"{n} {basis}" for basis, n in counts.items()]
+    unset = len(spec.parameters) - sum(counts.values())
+    if unset:
+        parts.append(f"{unset} not stated")
+    fitted = {name for best in _fits(intervals).values() for name in best}
+    n_fitted = sum(p.name in fitted for p in spec.parameters)
+    return (
+        f"Basis of the {len(spec.parameters)} defaults: {', '.join(parts)}; "
+        f"{n_fitted} fitted to at least one data set."
+    )
+
+
+def parameters_section(spec: ModelSpec, intervals: dict[str, pd.DataFrame]) -> str:
+    """The parameter table, with each parameter's basis and the calibrations that fitted it."""
+    out = [
+        "## Parameters",
+        "",
+        "Virtual cohorts draw each parameter log-uniformly from its range (uniformly where the "
+        "range includes 0).",
+        "",
+        "Basis of each default: *measured* (the value or its range comes from a cited number), "
+        "*seed* (the seed review states the effect qualitatively; the strength was chosen), "
+        "*assumed* (a stated rationale only). *Fitted on* names the calibrations "
+        "(`validation/results/calibration`) that fitted the parameter, with the range of their "
+        "best values; the default itself keeps its basis.",
+        "",
+        basis_summary(spec, intervals),
+        "",
+    ]
+    fits = _fits(intervals)
+    out += _table(
+        ["parameter", "default", "unit", "range", "basis", "meaning", "source or rationale"],
+        [
+            [
+                p.name,
+                f"{p.value:g}",
+                p.unit,
+                f"{p.low:g}–{p.high:g}",
+                _basis_cell(p, fits),
+                p.description,
+                p.source,
+            ]
+            for p in spec.parameters
+        ],
+    )
+    return "\n".join(out)
+
+
 def equations_section(spec: ModelSpec) -> str:
-    """Species, equations, derived quantities, reaction rates and parameters, as Markdown."""
+    """Species, equations, derived quantities and reaction rates, as Markdown."""
     out = ["## Species", ""]
     out += _table(
         ["species", "initial", "unit", "meaning"],
@@ -71,20 +196,6 @@ def equations_section(spec: ModelSpec) -> str:
             for r in spec.reactions
         ],
     )
-    out += [
-        "## Parameters",
-        "",
-        "Virtual cohorts draw each parameter log-uniformly from its range (uniformly where the "
-        "range includes 0).",
-        "",
-    ]
-    out += _table(
-        ["parameter", "default", "unit", "range", "meaning", "source or rationale"],
-        [
-            [p.name, f"{p.value:g}", p.unit, f"{p.low:g}–{p.high:g}", p.description, p.source]
-            for p in spec.parameters
-        ],
-    )
     return "\n".join(out)
 
 
@@ -108,12 +219,53 @@ def actions_section() -> str:
     return "\n".join(out)
 
 
-def claims_section(table: pd.DataFrame) -> str:
-    """The claims table: claim, seed section, the model's check, default result, cohort share."""
+def calibrated_claim_cells(sensitivity: ClaimSensitivity, claim: str) -> list[str]:
+    """A claim's shares (plausible ranges, then each calibration) and its by-construction mark.
+
+    A claim the sensitivity run did not include gets "—" throughout.
+    """
+    if claim not in sensitivity.plausible:
+        return ["—"] * (len(sensitivity.calibrated) + 2)
+    shares = [sensitivity.plausible[claim]]
+    shares += [s.get(claim, float("nan")) for s in sensitivity.calibrated.values()]
+    mark = "**yes**" if sensitivity.by_construction[claim] else "no"
+    return ["—" if math.isnan(x) else f"{x:.1%}" for x in shares] + [mark]
+
+
+def claims_provenance(sensitivity: ClaimSensitivity | None) -> str:
+    """Where the calibrated-ensemble columns come from, or why they are missing."""
+    if sensitivity is None:
+        return (
+            "Shares under the calibrated ensembles are not shown: "
+            "`validation/results/claim_sensitivity.json` is absent (run "
+            "`validation/claim_sensitivity.py`)."
+        )
+    return (
+        "† From `validation/results/claim_sensitivity.json` (`validation/claim_sensitivity.py`, "
+        f"{sensitivity.source}): *plausible ranges* draws every parameter from its range; "
+        "*calibrated on* a data set draws the parameters fitted to it log-uniformly within "
+        "their 95 % profile intervals and every other parameter from its range. *By "
+        "construction*: the claim held in every patient of the plausible-range cohort, so no "
+        "parameter within its range makes it fail."
+    )
+
+
+def claims_section(table: pd.DataFrame, sensitivity: ClaimSensitivity | None = None) -> str:
+    """The claims table: claim, seed section, the model's check, default result, cohort shares.
+
+    With ``sensitivity`` (``claim_sensitivity.json``), each claim's share under the plausible
+    ranges and under each calibrated ensemble, and whether it holds by construction.
+    """
     out = ["## The seed's claims as scenarios", ""]
     header = ["claim", "seed", "what the model checks", "holds (defaults)"]
     if "cohort_share" in table:
         header.append(f"share of a {int(table['cohort'].iloc[0])}-patient cohort")
+    if sensitivity is not None:
+        header += [
+            "share, plausible ranges †",
+            *(f"share, calibrated on {s} †" for s in sensitivity.calibrated),
+            "by construction †",
+        ]
     rows = []
     for row in table.itertuples():
         cells = [
@@ -124,8 +276,11 @@ def claims_section(table: pd.DataFrame) -> str:
         ]
         if "cohort_share" in table:
             cells.append(f"{row.cohort_share:.0%}")
+        if sensitivity is not None:
+            cells += calibrated_claim_cells(sensitivity, str(row.claim))
         rows.append(cells)
     out += _table(header, rows)
+    out += [claims_provenance(sensitivity), ""]
     return "\n".join(out)
 
 

@@ -22,6 +22,7 @@ Layout of a model file::
     unit = "1/day"
     range = [0.25, 1.0]   # the plausible range a virtual cohort samples from
     source = "PMID 123 / rationale"
+    basis = "measured"    # optional: measured, seed or assumed (see BASES)
     description = "..."
 
     [[assignments]]       # derived quantities, evaluated in order (SBML assignment rules)
@@ -55,6 +56,11 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 
+#: What a parameter's value rests on (the optional ``basis`` field): a cited number
+#: (``measured``), the seed review's qualitative statement with a chosen strength (``seed``), or
+#: a stated rationale only (``assumed``). Fitted values are not a basis of the model file: they
+#: belong to a calibration (``validation/results/calibration``).
+BASES = ("measured", "seed", "assumed")
 #: Functions an expression may call, with their number of arguments.
 FUNCTIONS = {"exp": 1, "log": 1, "sqrt": 1, "pow": 2}
 #: Deepest nesting of an expression's syntax tree (the compiler walks it recursively).
@@ -98,6 +104,7 @@ class Parameter:
     high: float
     source: str
     description: str
+    basis: str = ""  # one of BASES, or "" where the model file does not say
 
 
 @dataclass(frozen=True)
@@ -296,7 +303,21 @@ def _parameter(table: dict[str, object], where: str) -> Parameter:
         high=high,
         source=str(table["source"]),
         description=str(table.get("description", "")),
+        basis=_basis(table, where),
     )
+
+
+def _basis(table: dict[str, object], where: str) -> str:
+    if "basis" not in table:
+        return ""
+    basis = table["basis"]
+    if basis not in BASES:
+        msg = (
+            f"{where} ('{table.get('name', '?')}'): basis {basis!r} is not one of "
+            f"{', '.join(BASES)}; give one of them or leave 'basis' out"
+        )
+        raise InputError(msg)
+    return str(basis)
 
 
 def _reaction(table: dict[str, object], where: str) -> Reaction:
