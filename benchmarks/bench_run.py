@@ -20,6 +20,12 @@ vulnerabilities, simulation or report).
     python benchmarks/bench_run.py --sizes 1000000 --tools senox
     PYTHONPATH=/path/to/src python benchmarks/bench_run.py  # time another checkout's senox
 
+The 100,000-cell report is then loaded in headless Chromium
+(``tests/report/browser_checks.py``, skipped without a ``chromium`` binary): the figures that
+decoded, the tables DataTables took over, a sort and a search in the strategies table, and any
+request the page made are recorded with the results. Each run also records the machine's load
+average (``/proc/loadavg``) when it started: other jobs on the same cores slow every tool.
+
 Results go to ``benchmarks/results/bench_run.json`` and ``bench_run.md`` (the table is printed).
 """
 
@@ -43,12 +49,15 @@ import numpy as np
 from bench_score import tree_rss_bytes  # the same /proc reading for both benchmarks
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))  # the browser checks live with the tests
 N_GENES = 20_000
 DENSITY = 0.06
 N_SAMPLES = 8
 #: Rows generated (and appended to the file) at a time.
 BLOCK = 20_000
 TOOLS = ("senox", "scanpy")
+#: The size whose report is checked in a browser (issue 17).
+BROWSER_CELLS = 100_000
 GENE_TABLE = HERE.parent / "src" / "senox" / "data" / "genes" / "hgnc.tsv.gz"
 
 
@@ -120,6 +129,33 @@ def dataset(workdir: Path, n_cells: int, seed: int = 0) -> Path:
     return path
 
 
+def load_average() -> list[float]:
+    """The 1-, 5- and 15-minute load averages of the machine."""
+    return [float(v) for v in Path("/proc/loadavg").read_text().split()[:3]]
+
+
+def browser_check(report: Path) -> dict[str, object]:
+    """What headless Chromium made of ``report`` (or why it was not checked)."""
+    from tests.browser import CHROMIUM
+    from tests.report.browser_checks import check_report
+
+    if CHROMIUM is None:
+        return {"skipped": "no chromium binary"}
+    with tempfile.TemporaryDirectory() as tmp:
+        seen: dict[str, object] = check_report(report, Path(tmp))
+    probe = seen["probe"]
+    seen["passed"] = bool(
+        seen["figures_rendered"] == seen["figures_expected"]
+        and seen["tables_ready"] == seen["tables"]
+        and isinstance(probe, dict)
+        and "error" not in probe
+        and probe["blocked"] == []
+        and probe["searched"]
+        and len(probe["searched"]) < len(probe["shown"])
+    )
+    return seen
+
+
 def timed(command: list[str]) -> dict[str, object]:
     """Run ``command``; its wall time, the peak RSS of its process tree, and its exit status."""
     env = {**os.environ, "PYTHONWARNINGS": "ignore"}
@@ -139,9 +175,17 @@ def timed(command: list[str]) -> dict[str, object]:
     wall = time.perf_counter() - start
     sampler.join()
     result: dict[str, object] = {"wall_s": round(wall, 1), "peak_rss_gb": round(peak / 1024**3, 2)}
+    result["step_s"] = _step_timings(err.decode(errors="replace"))
     if child.returncode != 0:
         result["error"] = err.decode(errors="replace")[-500:]
     return result
+
+
+def _step_timings(stderr: str) -> dict[str, float]:
+    """``senox run``'s per-step wall times from its ``✓ step (N s)`` lines (empty for scanpy)."""
+    import re
+
+    return {m[1]: float(m[2]) for m in re.finditer(r"✓ (.+?) \(([\d.]+) s\)", stderr)}
 
 
 SCANPY_CHAIN = """
@@ -230,8 +274,10 @@ def main() -> None:
             for tool in args.tools.split(","):
                 out = args.workdir / f"report_{n_cells}"
                 shutil.rmtree(out, ignore_errors=True)
-                result = {"cells": n_cells, "tool": tool, "repeat": repeat,
+                result = {"cells": n_cells, "tool": tool, "repeat": repeat, "load": load_average(),
                           **timed(command(tool, path, out, args.senox_args.split()))}  # fmt: skip
+                if tool == "senox" and n_cells == BROWSER_CELLS and "error" not in result:
+                    result["browser"] = browser_check(out / "report.html")
                 print(json.dumps(result), file=sys.stderr, flush=True)
                 results.append(result)
     meta = {"machine": platform.platform(), "cpus": os.cpu_count(), "python": platform.python_version(),
@@ -241,12 +287,37 @@ def main() -> None:
     args.out.write_text(
         json.dumps({"meta": meta, "medians": rows, "runs": results}, indent=1) + "\n"
     )
-    table = summarise(rows)
+    table = summarise(rows) + "\n\n" + conditions(results)
     args.out.with_suffix(".md").write_text(
         f"# senox run against the scanpy chain\n\n{meta['date']}, {meta['machine']}, "
         f"{meta['cpus']} CPUs; senox options: `{args.senox_args or 'none'}`.\n\n{table}\n"
     )
     print(table)
+
+
+def conditions(runs: list[dict[str, object]]) -> str:
+    """Each run's load average at its start and, for the checked report, the browser's verdict."""
+    lines = []
+    for r in runs:
+        load = ", ".join(f"{v:.2f}" for v in r["load"])  # type: ignore[attr-defined]
+        line = f"- {r['cells']:,} cells, {r['tool']}, run {int(str(r['repeat'])) + 1}: load {load}"
+        if r.get("step_s"):
+            steps = r["step_s"]
+            line += "; steps " + ", ".join(f"{k} {v:.1f} s" for k, v in steps.items())  # type: ignore[attr-defined]
+        lines.append(line)
+        seen = r.get("browser")
+        if isinstance(seen, dict):
+            if "skipped" in seen:
+                lines.append(f"  - browser check skipped: {seen['skipped']}")
+            else:
+                lines.append(
+                    f"  - report in headless Chromium: {seen['figures_rendered']} of "
+                    f"{seen['figures_expected']} figures decoded, {seen['tables_ready']} of "
+                    f"{seen['tables']} tables interactive, sort and search probe "
+                    f"{'passed' if seen['passed'] else 'FAILED'}, blocked requests: "
+                    f"{len(seen['probe'].get('blocked', []))}"
+                )
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":

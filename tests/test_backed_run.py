@@ -196,3 +196,23 @@ def test_large_h5ad_inputs_are_read_backed_unless_asked_otherwise(
     assert reads_backed(RunOptions(input=str(path)))
     assert not reads_backed(RunOptions(input=str(path), backed=False))
     assert not reads_backed(RunOptions(input=None, backed=True))
+
+
+@pytest.mark.parametrize("parallel", [True, False])
+def test_log_normalised_equals_the_direct_formula_bit_for_bit(parallel: bool) -> None:
+    from senox.pipeline._embedding import SMALL_COUNTS, log_normalised
+
+    rng = np.random.default_rng(7)
+    counts = sparse.random(300, 400, density=0.3, format="csr", random_state=8, dtype=np.float32)
+    counts.data = rng.geometric(0.3, size=counts.nnz).astype(np.float32)  # small integers
+    counts.data[::7] *= 50  # counts above the table
+    counts.data[::11] += np.float32(0.25)  # values that are not integers
+    counts.data[:5] = SMALL_COUNTS - 1
+    dense = counts.toarray()
+    dense[3] = 0  # a row without counts
+    counts = sparse.csr_matrix(dense)
+    totals = np.asarray(counts.sum(axis=1, dtype=np.float64)).ravel()
+    scale = np.repeat(np.divide(1e4, totals, out=np.zeros_like(totals), where=totals > 0),
+                      np.diff(counts.indptr))  # fmt: skip
+    expected = np.log1p(counts.data.astype(np.float64) * scale).astype(np.float32)
+    np.testing.assert_array_equal(log_normalised(counts, parallel=parallel).data, expected)

@@ -93,6 +93,7 @@ def run(
     extra_strategies: int = 3,
     context: Literal["tumor", "cell-line", "normal"] = "tumor",
     sample_key: str | None = None,
+    scheduler: str | None = None,
     force: bool = False,
     show: bool = False,
 ) -> dict[str, Any]:
@@ -129,6 +130,9 @@ def run(
     sample_key
         A column of ``obs`` naming each cell's sample: vulnerabilities are then tested on
         per-sample pseudobulks.
+    scheduler
+        Address of a ``dask.distributed`` scheduler: scoring and the virtual cohorts run on its
+        cluster (a backed file must be at the same path on the workers).
     force
         Replace the outputs of an earlier run in ``out``.
     show
@@ -152,6 +156,7 @@ def run(
         extra_strategies=extra_strategies,
         context=context,
         sample_key=sample_key,
+        scheduler=scheduler,
     )
     return run_pipeline(out, options, adata=adata, force=force, show=show)
 

@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from senox._dask import check_address
 from senox._defaults import COHORT
 from senox._errors import InputError
 from senox.cli._inputs import (
@@ -83,11 +84,20 @@ def run_command(
             "backed from 1 GiB on disk); genes must map one-to-one to human symbols.",
         ),
     ] = None,
+    scheduler: Annotated[
+        str | None,
+        typer.Option(
+            help="dask.distributed scheduler address (tcp://HOST:PORT): scoring and the virtual "
+            "cohorts run on its cluster (a backed INPUT must be at the same path on the workers)."
+        ),
+    ] = None,
     force: ForceOpt = False,
 ) -> None:
     """Score, call states, map vulnerabilities to agents, simulate strategies, write a report."""
     from senox.pipeline import OUTPUTS, RunOptions, run_pipeline
 
+    if scheduler is not None:
+        check_address(scheduler)
     tables = {"obs": sample_sheet, "orthologs": orthologs}
     given = {name: str(path) for name, path in tables.items() if path is not None}
     if input_path is None and given:
@@ -112,6 +122,7 @@ def run_command(
         sample_key=sample_key,
         read_options=read_options,
         backed=backed,
+        scheduler=scheduler,
     )
     record = run_pipeline(out, options, force=force)
     total = sum(record["timings"].values())

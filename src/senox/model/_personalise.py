@@ -312,6 +312,7 @@ def simulate_observed(
     seed: int,
     days: float,
     key_added: str = "senox",
+    scheduler: str | None = None,
 ) -> ObservedSimulation:
     """Simulate and rank ``strategies`` on a cohort seeded from an AnnData's called states.
 
@@ -319,6 +320,7 @@ def simulate_observed(
     (:func:`seed_fractions`, :func:`senox.model.initial_from_fractions`) and their programs the
     parameter windows (:func:`model_inputs`); trajectories are kept as quartiles; the ranking is
     :func:`senox.model.rank_strategies`. ``senox run`` and ``sx.tl.simulate`` both use it.
+    ``scheduler``: a ``dask.distributed`` address to run the cohort on.
     """
     initial = initial_from_fractions(
         seed_fractions(adata, reference=reference, key_added=key_added)
@@ -332,6 +334,7 @@ def simulate_observed(
         initial=initial,
         ranges=ranges_of(inputs) if cohort else None,
         trajectories="quartiles",
+        scheduler=scheduler,
     )
     ranked = rank_strategies(
         result.summary, days=result.days, dose_equivalents=dose_equivalents(strategies), seed=seed

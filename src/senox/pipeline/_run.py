@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import platform
+import threading
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -14,9 +15,11 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 import pandas as pd
 from rich.console import Console
+from scipy import sparse
 from scipy.stats import spearmanr
 
 from senox import __version__
+from senox._dask import client_for
 from senox._defaults import COHORT
 from senox._errors import InputError
 from senox._palette import state_order
@@ -36,7 +39,7 @@ from senox.model import (
     treated_mask,
 )
 from senox.pipeline._embedding import embedding, qc_per_obs
-from senox.pipeline._stream import NormalisedRows, streamed
+from senox.pipeline._stream import NormalisedRows, as_dask, streamed
 from senox.report import ReportContext, render_report
 from senox.score import score_programs
 from senox.states import call_states, state_fractions
@@ -46,6 +49,7 @@ if TYPE_CHECKING:
     from collections.abc import Iterator
 
     from anndata import AnnData
+    from numpy.typing import NDArray
 
 #: The data set ``senox run`` analyses when no input is given.
 BUNDLED = {
@@ -85,6 +89,8 @@ class RunOptions:
     #: Read an ``.h5ad`` input backed, a block of rows at a time (``None``: from
     #: :data:`BACKED_FROM_BYTES`).
     backed: bool | None = None
+    #: Address of a ``dask.distributed`` scheduler to score and simulate on (``None``: here).
+    scheduler: str | None = None
 
 
 class Steps:
@@ -293,8 +299,82 @@ def _simulate(adata: AnnData, options: RunOptions, vulnerabilities: pd.DataFrame
         cohort=options.cohort,
         seed=options.seed,
         days=options.days,
+        scheduler=options.scheduler,
     )
     return Simulated(strategies, run.initial, run.inputs, run.result, run.ranked)
+
+
+def _report_data(adata: AnnData, seed: int) -> tuple[pd.DataFrame, NDArray[np.float64] | None]:
+    """QC per observation and, for single-cell data, the PCA coordinates (reads only X).
+
+    Runs in a background thread (:class:`_Background`): a backed count matrix is read raw and
+    log-normalised on one core without the GIL, so it never calls the parallel kernel the
+    main thread's reads use at the same time.
+    """
+    qc = qc_per_obs(adata, progress=False)
+    if _data_kind(adata) != "single-cell":
+        return qc, None
+    counts = isinstance(adata.X, NormalisedRows) and adata.X.values == "counts"  # noqa: PD011 (not pandas)
+    if counts:
+        return qc, embedding(
+            adata, seed=seed, layer="counts", normalise=True, parallel=False, progress=False
+        )
+    return qc, embedding(adata, seed=seed, progress=False)
+
+
+class _Background:
+    """Run :func:`_report_data` in a daemon thread; :meth:`result` waits for it.
+
+    The report's QC and PCA read only the matrix, so they overlap scoring, state calls and
+    the simulation on the second core (and the single-threaded parts of the main thread's
+    steps). A daemon thread: a run that fails elsewhere exits without waiting for it.
+    """
+
+    def __init__(self, adata: AnnData, seed: int) -> None:
+        self._out: tuple[pd.DataFrame, NDArray[np.float64] | None] | None = None
+        self._error: BaseException | None = None
+        if sparse.issparse(adata.X):
+            adata.X.sum_duplicates()  # in place, once, before two threads read it
+        self._thread = threading.Thread(target=self._run, args=(adata, seed), daemon=True)
+        self._thread.start()
+
+    def _run(self, adata: AnnData, seed: int) -> None:
+        try:
+            self._out = _report_data(adata, seed)
+        except BaseException as exc:  # re-raised in the calling thread by result()
+            self._error = exc
+
+    def result(self) -> tuple[pd.DataFrame, NDArray[np.float64] | None]:
+        """QC table and PCA coordinates (None for bulk data); re-raises the thread's error."""
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        assert self._out is not None
+        return self._out
+
+
+def _check_scheduler(scheduler: str | None) -> None:
+    """Refuse, before any work, a scheduler address that is malformed or does not answer."""
+    client = client_for(scheduler)
+    if client is not None:
+        client.close()
+
+
+def _score(adata: AnnData, options: RunOptions) -> None:
+    """Score the programs, on ``options.scheduler``'s cluster when one is given.
+
+    A backed matrix goes to the cluster as a Dask array whose blocks each worker reads from the
+    file itself (:func:`as_dask`); the scores are copied back onto ``adata``.
+    """
+    if options.scheduler is None or not isinstance(adata.X, NormalisedRows):
+        score_programs(adata, method=options.method, scheduler=options.scheduler)
+        return
+    import anndata as ad
+
+    on_cluster = ad.AnnData(X=as_dask(adata.X), obs=adata.obs.copy(), var=adata.var)
+    on_cluster.uns = dict(adata.uns)
+    score_programs(on_cluster, method=options.method, scheduler=options.scheduler)
+    _annotate(adata, on_cluster)
 
 
 def _check_options(adata: AnnData, options: RunOptions) -> None:
@@ -339,6 +419,7 @@ def run_pipeline(
         quartiles=True,
     )
     load_evidence()  # a damaged user evidence base fails here, before the data are read
+    _check_scheduler(options.scheduler)
     steps = Steps(show=show)
     if options.input is None and adata is None:
         options.reference = options.reference or BUNDLED["reference"]
@@ -353,8 +434,9 @@ def run_pipeline(
         else:
             description = f"an in-memory AnnData ({adata.n_obs:,} × {adata.n_vars:,})"
         _check_options(adata, options)
+        background = _Background(adata, options.seed)
     with steps.step("scoring gene programs"):
-        score_programs(adata, method=options.method)
+        _score(adata, options)
     with steps.step("calling states"):
         call_states(adata, reference=options.reference, method=options.method)
         by_group = _fractions(adata, options)
@@ -368,7 +450,7 @@ def run_pipeline(
         simulated = _simulate(adata, options, vulnerabilities)
     with steps.step("drawing the report"):
         kind = _data_kind(adata)
-        qc = qc_per_obs(adata)
+        qc, coordinates = background.result()
         groups = adata.obs[options.groupby].astype(str) if options.groupby else None
         warnings = list(adata.uns["senox"]["states"]["warnings"])
         if kind == "single-cell":
@@ -387,7 +469,7 @@ def run_pipeline(
             groups=groups,
             group_label=options.groupby or "group",
             states=states,
-            embedding=embedding(adata, seed=options.seed) if kind == "single-cell" else None,
+            embedding=coordinates,
             embedding_name="PCA",
             state_fractions=by_group,
             state_contrast=state_contrast(adata, options),

@@ -61,9 +61,13 @@ class NormalisedRows(CSRDataset):  # type: ignore[misc]
 
     backend = "hdf5"
 
-    def __init__(self, stored: Any, values: str, chunk_rows: int = CHUNK_ROWS) -> None:
+    def __init__(
+        self, stored: Any, values: str, chunk_rows: int = CHUNK_ROWS, path: str | None = None
+    ) -> None:
         self.stored = stored
         self.values = values
+        #: The ``.h5ad`` file the matrix is stored in (for :func:`as_dask`), if known.
+        self.path = path
         self.chunk_rows = chunk_rows
         self.shape = (int(stored.shape[0]), int(stored.shape[1]))
         self.dtype = np.dtype(np.float32)
@@ -103,6 +107,43 @@ class NormalisedRows(CSRDataset):  # type: ignore[misc]
     def to_memory(self) -> sparse.csr_matrix:
         """The whole matrix, transformed, in memory."""
         return self[:, :]
+
+
+def file_rows(path: str, values: str, start: int, stop: int) -> sparse.csr_matrix:
+    """Rows ``start:stop`` of an ``.h5ad`` file's X, transformed as :class:`NormalisedRows` does.
+
+    Opens the file itself, so a ``dask.distributed`` worker can run it (the file must be at
+    the same path on the worker: a shared file system).
+    """
+    import h5py
+    from anndata.io import sparse_dataset
+
+    with h5py.File(path, "r") as f:
+        node = f["X"]
+        stored = sparse_dataset(node) if isinstance(node, h5py.Group) else node
+        return NormalisedRows(stored, values)[start:stop]
+
+
+def as_dask(rows: NormalisedRows, chunk_rows: int = CHUNK_ROWS) -> Any:
+    """A Dask array of ``rows`` (sparse chunks of ``chunk_rows``), each read by its worker."""
+    import dask
+    import dask.array as da
+
+    if rows.path is None:
+        msg = "as_dask: the rows' file is not known; open the .h5ad with senox.io.read(backed=True)"
+        raise InputError(msg)
+    n_obs, n_vars = rows.shape
+    meta = sparse.csr_matrix((0, n_vars), dtype=np.float32)
+    chunks = [
+        da.from_delayed(
+            dask.delayed(file_rows)(rows.path, rows.values, start, min(start + chunk_rows, n_obs)),
+            shape=(min(start + chunk_rows, n_obs) - start, n_vars),
+            dtype=np.float32,
+            meta=meta,
+        )
+        for start in range(0, n_obs, chunk_rows)
+    ]
+    return da.concatenate(chunks, axis=0)
 
 
 @dataclass
@@ -185,10 +226,8 @@ def streamed(adata: AnnData, values: str = "auto") -> AnnData:
     stored = _stored_rows(adata)
     kind = stored_values(str(adata.filename), stored, values)
     layers = {"counts": stored} if kind == "counts" else {}
-    out = ad.AnnData(
-        X=NormalisedRows(stored, kind), obs=adata.obs, var=adata.var, uns=dict(adata.uns),
-        layers=layers,
-    )  # fmt: skip
+    rows = NormalisedRows(stored, kind, path=str(adata.filename))
+    out = ad.AnnData(X=rows, obs=adata.obs, var=adata.var, uns=dict(adata.uns), layers=layers)
     if "senox_io" in out.uns:
         out.uns["senox_io"] = {**out.uns["senox_io"], "values": kind}
     return out
