@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -63,6 +64,39 @@ def body_attributes(dom: str) -> dict[str, str]:
     match = re.search(r"<body([^>]*)>", dom)
     assert match, dom[:500]
     return dict(re.findall(r'([\w-]+)="([^"]*)"', match.group(1)))
+
+
+#: The start of every probe script: records requests the page's security policy blocks
+#: (``blocked``) and calls the probe's ``probe()`` once the page has loaded, writing an error
+#: into ``body[data-probe]`` if it throws.
+PROBE_HEAD = """
+<script>
+var blocked = [];
+document.addEventListener("securitypolicyviolation", function (e) { blocked.push(e.blockedURI); });
+window.addEventListener("load", function () {
+  try { probe(); } catch (error) {
+    document.body.setAttribute("data-probe", JSON.stringify({ error: String(error) }));
+  }
+});
+"""
+
+
+def probed_copy(html: str, probe: str, tmp: Path) -> dict[str, object]:
+    """Load a copy of ``html`` with ``PROBE_HEAD + probe`` after its security-policy tag.
+
+    Returns the JSON the probe wrote into ``body[data-probe]``.
+    """
+    policy = re.search(r'<meta http-equiv="Content-Security-Policy"[^>]*>', html)
+    assert policy, "no Content-Security-Policy meta tag"
+    copy = tmp / "probed.html"
+    script = policy.group(0) + PROBE_HEAD + probe
+    copy.write_text(html.replace(policy.group(0), script, 1), encoding="utf-8")
+    result = chromium(tmp, "--dump-dom", copy.as_uri())
+    assert result.returncode == 0, result.stderr[-2000:]
+    attributes = body_attributes(result.stdout)
+    text = attributes.get("data-probe", '{"error": "the probe did not finish"}')
+    probe_result: dict[str, object] = json.loads(text.replace("&quot;", '"').replace("&amp;", "&"))
+    return probe_result
 
 
 def png_size(path: Path) -> tuple[int, int]:

@@ -9,11 +9,10 @@ security policy blocked. What it saw comes back as a dict; the callers judge it.
 
 from __future__ import annotations
 
-import json
 import re
 from typing import TYPE_CHECKING, Any
 
-from tests.browser import body_attributes, chromium
+from tests.browser import body_attributes, chromium, probed_copy
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -22,14 +21,6 @@ if TYPE_CHECKING:
 RELAPSE_COLUMN = "median time to relapse days"
 
 PROBE = """
-<script>
-var blocked = [];
-document.addEventListener("securitypolicyviolation", function (e) { blocked.push(e.blockedURI); });
-window.addEventListener("load", function () {
-  try { probe(); } catch (error) {
-    document.body.setAttribute("data-probe", JSON.stringify({ error: String(error) }));
-  }
-});
 function probe() {
   // DataTables draws the header of a scrolling table as a table of its own: take the body.
   var table = document.querySelector("#strategies .dt-scroll-body table.datatable");
@@ -80,15 +71,7 @@ def check_report(report: Path, tmp: Path) -> dict[str, Any]:
         msg = f"chromium could not load {report}: {loaded.stderr[-2000:]}"
         raise RuntimeError(msg)
     attributes = body_attributes(loaded.stdout)
-    policy = re.search(r'<meta http-equiv="Content-Security-Policy"[^>]*>', html)
-    if policy is None:
-        msg = f"{report}: no Content-Security-Policy meta tag"
-        raise RuntimeError(msg)
-    copy = tmp / "probed.html"
-    copy.write_text(html.replace(policy.group(0), policy.group(0) + PROBE, 1), encoding="utf-8")
-    probed = body_attributes(chromium(tmp, "--dump-dom", copy.as_uri()).stdout)
-    probe = json.loads(probed.get("data-probe", '{"error": "the probe did not finish"}')
-                       .replace("&quot;", '"').replace("&amp;", "&"))  # fmt: skip
+    probe = probed_copy(html, PROBE, tmp)
     return {
         "figures_expected": int(attributes["data-figures-expected"]),
         "figures_rendered": int(attributes["data-figures-rendered"]),

@@ -13,16 +13,14 @@ request the page's security policy blocked: there must be none.
 
 from __future__ import annotations
 
-import json
 import os
-import re
 import shutil
 from typing import TYPE_CHECKING
 
 import pytest
 
 from senox.report import SECTIONS
-from tests.browser import body_attributes, chromium, needs_chromium, png_size
+from tests.browser import body_attributes, chromium, needs_chromium, png_size, probed_copy
 
 pytestmark = needs_chromium
 
@@ -44,14 +42,6 @@ def dom(report_path: Path, tmp_path_factory: pytest.TempPathFactory) -> str:
 #: Run after load: sort the strategies table by median time to relapse (one click: ascending,
 #: two: descending), search the vulnerability table, and report what each then shows.
 PROBE = """
-<script>
-var blocked = [];
-document.addEventListener("securitypolicyviolation", function (e) { blocked.push(e.blockedURI); });
-window.addEventListener("load", function () {
-  try { probe(); } catch (error) {
-    document.body.setAttribute("data-probe", JSON.stringify({ error: String(error) }));
-  }
-});
 function probe() {
   function column(table, name) {
     var heads = table.closest(".dt-container").querySelectorAll("thead th");
@@ -96,17 +86,7 @@ function probe() {
 def probed(report_path: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
     """What the probe saw after clicking and typing in a copy of the report."""
     tmp = tmp_path_factory.mktemp("probe")
-    html = report_path.read_text(encoding="utf-8")
-    policy = re.search(r'<meta http-equiv="Content-Security-Policy"[^>]*>', html)
-    assert policy
-    copy = tmp / "report.html"
-    copy.write_text(html.replace(policy.group(0), policy.group(0) + PROBE, 1), encoding="utf-8")
-    result = chromium(tmp, "--dump-dom", copy.as_uri())
-    assert result.returncode == 0, result.stderr[-2000:]
-    attributes = body_attributes(result.stdout)
-    assert "data-probe" in attributes, result.stderr[-2000:]
-    probe: dict[str, object] = json.loads(attributes["data-probe"].replace("&quot;", '"'))
-    return probe
+    return probed_copy(report_path.read_text(encoding="utf-8"), PROBE, tmp)
 
 
 def test_every_figure_decodes(dom: str, context: ReportContext) -> None:
