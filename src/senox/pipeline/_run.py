@@ -43,6 +43,7 @@ from senox.pipeline._stream import NormalisedRows, as_dask, streamed
 from senox.report import ReportContext, render_report
 from senox.score import score_programs
 from senox.states import call_states, state_fractions
+from senox.states._call import parse_reference
 from senox.vulnerabilities import find_vulnerabilities
 
 if TYPE_CHECKING:
@@ -388,6 +389,7 @@ def _check_options(adata: AnnData, options: RunOptions) -> None:
     if options.context not in ("tumor", "cell-line", "normal"):
         msg = f"--context {options.context}: give tumor, cell-line or normal"
         raise InputError(msg)
+    parse_reference(adata, options.reference)  # a reference matching nothing fails before work
 
 
 def run_pipeline(
