@@ -43,7 +43,7 @@ from senox.pipeline._stream import NormalisedRows, as_dask, streamed
 from senox.report import ReportContext, render_report
 from senox.score import score_programs
 from senox.states import call_states, state_fractions
-from senox.states._call import parse_reference
+from senox.states._call import axis_catalogue, parse_reference
 from senox.vulnerabilities import find_vulnerabilities
 
 if TYPE_CHECKING:
@@ -361,20 +361,23 @@ def _check_scheduler(scheduler: str | None) -> None:
         client.close()
 
 
-def _score(adata: AnnData, options: RunOptions) -> None:
-    """Score the programs, on ``options.scheduler``'s cluster when one is given.
+def _score_on_cluster(adata: AnnData, options: RunOptions, scheduler: str) -> None:
+    """Score the programs the state calls read on ``scheduler``'s cluster.
 
-    A backed matrix goes to the cluster as a Dask array whose blocks each worker reads from the
-    file itself (:func:`as_dask`); the scores are copied back onto ``adata``.
+    Without a cluster the state calls score them in their own pass over the rows; scored here
+    (the catalogue plus ``senescence_up``, :func:`senox.states._call.axis_catalogue`), they are
+    reused. A backed matrix goes to the cluster as a Dask array whose blocks each worker reads
+    from the file itself (:func:`as_dask`); the scores are copied back onto ``adata``.
     """
-    if options.scheduler is None or not isinstance(adata.X, NormalisedRows):
-        score_programs(adata, method=options.method, scheduler=options.scheduler)
+    programs = axis_catalogue()
+    if not isinstance(adata.X, NormalisedRows):
+        score_programs(adata, programs, method=options.method, scheduler=scheduler)
         return
     import anndata as ad
 
     on_cluster = ad.AnnData(X=as_dask(adata.X), obs=adata.obs.copy(), var=adata.var)
     on_cluster.uns = dict(adata.uns)
-    score_programs(on_cluster, method=options.method, scheduler=options.scheduler)
+    score_programs(on_cluster, programs, method=options.method, scheduler=scheduler)
     _annotate(adata, on_cluster)
 
 
@@ -437,9 +440,10 @@ def run_pipeline(
             description = f"an in-memory AnnData ({adata.n_obs:,} × {adata.n_vars:,})"
         _check_options(adata, options)
         background = _Background(adata, options.seed)
-    with steps.step("scoring gene programs"):
-        _score(adata, options)
-    with steps.step("calling states"):
+    if options.scheduler is not None:
+        with steps.step("scoring gene programs on the cluster"):
+            _score_on_cluster(adata, options, options.scheduler)
+    with steps.step("scoring programs and calling states"):
         call_states(adata, reference=options.reference, method=options.method)
         by_group = _fractions(adata, options)
         scores = pd.DataFrame(adata.obsm["senox_scores"], index=adata.obs_names)

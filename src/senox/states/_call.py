@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -10,13 +11,12 @@ import pandas as pd
 from senox import __version__
 from senox._errors import InputError
 from senox._palette import STATE_COLORS
-from senox.programs import Program, catalogue
-from senox.score import score_matrix, score_programs
-from senox.score._run import human_gene_names, layer_matrix
-from senox.score._source import columns_of, rows_with_values
+from senox.programs import CATALOGUE_VERSION, Program, catalogue
+from senox.score._run import GeneNames, check_coverage, human_gene_names, layer_matrix
 from senox.states._calibrate import Calibration, calibrate
 from senox.states._cycling import cycling_decision, fit_mixture
-from senox.states._panel import PANEL_GENES, biomarker_panel
+from senox.states._panel import PANEL_GENES, expression_frame, present_columns
+from senox.states._pass import FirstPass, Scoring, first_pass, scoring_pass
 from senox.states._rules import (
     AXIS_PROGRAMS,
     CONFIDENCE_SLOPE,
@@ -32,7 +32,9 @@ from senox.states._subclusters import senescent_subclusters
 
 if TYPE_CHECKING:
     from anndata import AnnData
+    from numpy.typing import NDArray
 
+logger = logging.getLogger(__name__)
 
 #: Fewest observations with expression the data may have.
 MIN_BASELINE = 3
@@ -81,13 +83,14 @@ def parse_reference(adata: AnnData, reference: str | tuple[str, str] | None) -> 
     return mask
 
 
-def expressed(adata: AnnData) -> pd.Series:
+def expressed(adata: AnnData, with_values: NDArray[np.bool_]) -> pd.Series:
     """Observations with at least one expressed gene (at least ``MIN_BASELINE`` are needed).
 
+    ``with_values``: whether each row holds a value (:class:`~senox.states._pass.FirstPass`).
     An observation without any (an empty droplet, a failed library) carries no evidence: it is
     called ``other`` with confidence 0.5 and left out of the calibration and the mixture.
     """
-    mask = pd.Series(rows_with_values(adata.X), index=adata.obs_names)
+    mask = pd.Series(with_values, index=adata.obs_names)
     if mask.sum() < MIN_BASELINE:
         found = (
             f"the data hold {adata.n_obs} observations"
@@ -99,34 +102,75 @@ def expressed(adata: AnnData) -> pd.Series:
     return mask
 
 
-def _cell_cycle_score(adata: AnnData, names: pd.Index) -> pd.Series:
+def cell_cycle_scoring(names: pd.Index) -> Scoring:
     """The proliferation program by the mean method (cycle genes minus matched controls).
 
     ``names``: the genes as human symbols (:func:`senox.score._run.human_gene_names`).
     """
-    program = {"proliferation": catalogue()["proliferation"]}
-    scores, _ = score_matrix(adata.X, names, program, method="mean", progress=False)
-    return pd.Series(scores["proliferation"].to_numpy(), index=adata.obs_names)
+    return Scoring({"proliferation": catalogue()["proliferation"]}, names, None, "mean")
 
 
-def _scores(adata: AnnData, key_added: str, method: str, layer: str | None) -> pd.DataFrame:
-    """Program scores: reuse ``obsm[f"{key_added}_scores"]`` if it has them, else compute.
+def _axis_scoring(adata: AnnData, key_added: str, method: str, names: pd.Index) -> Scoring | None:
+    """The scoring of :func:`axis_catalogue`, unless ``obsm[f"{key_added}_scores"]`` has it.
 
     Besides the catalogue, ``senescence_up`` (the senescence program's up side alone) is scored:
     its down side (LMNB1, MKI67) tracks arrest, which must not count as senescence.
     """
     existing = adata.obsm.get(f"{key_added}_scores")
     if isinstance(existing, pd.DataFrame) and set(AXIS_PROGRAMS) <= set(existing.columns):
+        return None
+    return Scoring(axis_catalogue(), names, None, method)
+
+
+def _scores(
+    adata: AnnData, scoring: Scoring | None, genes: GeneNames, layer: str | None, key_added: str
+) -> pd.DataFrame:
+    """Program scores: ``obsm[f"{key_added}_scores"]`` reused, or ``scoring``'s written back.
+
+    Written as :func:`senox.score.score_programs` writes them (``obsm``, one ``obs`` column per
+    program, ``uns[key_added]["scores"]``); its coverage check is the caller's, before the
+    scores are read.
+    """
+    if scoring is None:
+        existing: pd.DataFrame = adata.obsm[f"{key_added}_scores"]
         return existing.copy()
-    score_programs(adata, _axis_catalogue(), method=method, layer=layer, key_added=key_added)  # type: ignore[arg-type]
-    scores: pd.DataFrame = adata.obsm[f"{key_added}_scores"]
+    table = scoring.coverage()
+    scores = scoring.scores(adata.obs_names)
+    for name in table.index[table["n_found"] == 0]:
+        logger.warning(
+            "program %r: none of its %d genes is in the data; its score is empty",
+            name,
+            table.loc[name, "n_genes"],
+        )
+    adata.obsm[f"{key_added}_scores"] = scores
+    for name in scores.columns:
+        adata.obs[f"{key_added}_{name}"] = scores[name].to_numpy()
+    options = {"max_rank": 1500, "w_neg": 1.0, "ctrl_size": 50, "n_bins": 25, "random_state": 0}
+    adata.uns.setdefault(key_added, {})["scores"] = {
+        "params": {"method": scoring.method, "layer": layer, **options},
+        "catalogue_version": CATALOGUE_VERSION,
+        "senox_version": __version__,
+        "coverage": table.reset_index().to_dict(orient="list"),
+        "gene_names": genes.describe(),
+    }
     return scores
 
 
-def _axis_catalogue() -> dict[str, Program]:
+def axis_catalogue() -> dict[str, Program]:
     """The catalogue plus ``senescence_up``."""
     senescence = catalogue()["senescence"]
     return {**catalogue(), SENESCENCE_UP: Program(SENESCENCE_UP, senescence.up)}
+
+
+def arrest_free_scoring(
+    method: str, names: pd.Index, programs: dict[str, Program] | None = None
+) -> Scoring:
+    """The scoring of :func:`arrest_free_scores`, to run in a pass over the rows."""
+    if programs is None:
+        programs = {k: v for k, v in axis_catalogue().items() if k != "proliferation"}
+    arrest = catalogue()["proliferation"].genes
+    keep = np.flatnonzero(~names.isin(list(arrest)))
+    return Scoring(programs, names[keep], keep, method)
 
 
 def arrest_free_scores(
@@ -145,15 +189,66 @@ def arrest_free_scores(
     (:func:`senox.score._run.human_gene_names`). ``programs``: those to score (default: the
     catalogue and ``senescence_up``, without ``proliferation``).
     """
-    if programs is None:
-        programs = {k: v for k, v in _axis_catalogue().items() if k != "proliferation"}
-    arrest = catalogue()["proliferation"].genes
-    keep = np.flatnonzero(~names.isin(list(arrest)))
-    scores, _ = score_matrix(
-        columns_of(adata.X, keep), names[keep], programs, method=method, progress=False
-    )
-    scores.index = adata.obs_names
+    scoring = arrest_free_scoring(method, names, programs)
+    _read_rows(adata.X, [scoring], np.zeros(0, dtype=np.int64))
+    return scoring.scores(adata.obs_names)
+
+
+def _read_rows(matrix: Any, scorings: list[Scoring], panel_columns: NDArray[np.int64]) -> FirstPass:
+    """Run ``scorings`` over the rows: rank ones in the first pass, mean ones in a second."""
+    first = [s for s in scorings if not s.needs_gene_means]
+    for scoring in first:
+        scoring.lay_out(None)
+    found = first_pass(matrix, first, panel_columns)
+    _second_pass(matrix, found, [s for s in scorings if s.needs_gene_means])
+    return found
+
+
+def _read_for_states(
+    data: AnnData, genes: GeneNames, axis: Scoring | None, arrest_free: Scoring
+) -> tuple[FirstPass, pd.Series, Scoring | None]:
+    """The first pass, the observations with expression, and the mean method's second pass.
+
+    Checked in the order the separate passes checked them: observations with expression, the
+    programs' coverage, then (mean method) bad values. A second pass for the mean method also
+    scores the cell cycle (returned; used when the mixture is not supported), so that no
+    third pass is needed.
+    """
+    scorings = [s for s in (axis, arrest_free) if s is not None]
+    for scoring in scorings:
+        if not scoring.needs_gene_means:
+            scoring.lay_out(None)
+    _, panel_columns = present_columns(data.var_names, PANEL_GENES)
+    rank = [s for s in scorings if not s.needs_gene_means]
+    found = first_pass(data.X, rank, panel_columns)
+    informative = expressed(data, found.with_values)
+    if axis is not None:
+        check_coverage(axis.coverage(), genes)
+    mean = [s for s in scorings if s.needs_gene_means]
+    cycle = cell_cycle_scoring(genes.names) if mean else None
+    _second_pass(data.X, found, [*mean, *([cycle] if cycle is not None else [])])
+    return found, informative, cycle
+
+
+def _cell_cycle(
+    data: AnnData, genes: GeneNames, found: FirstPass, cycle: Scoring | None
+) -> pd.Series:
+    """The cell-cycle score: ``cycle``'s if the mean method's second pass ran, else a pass now."""
+    if cycle is None:
+        cycle = cell_cycle_scoring(genes.names)
+        _second_pass(data.X, found, [cycle])
+    scores: pd.Series = cycle.scores(data.obs_names)["proliferation"]
     return scores
+
+
+def _second_pass(matrix: Any, found: FirstPass, scorings: list[Scoring]) -> None:
+    """Lay ``scorings`` out on the first pass's gene means and run them (none: nothing read)."""
+    if not scorings:
+        return
+    means = found.gene_means()
+    for scoring in scorings:
+        scoring.lay_out(means)
+    scoring_pass(matrix, scorings)
 
 
 def call_states(
@@ -226,17 +321,17 @@ def call_states(
     adata = adata.copy() if copy else adata
     data = _reading(adata, layer)
     reference_mask = parse_reference(adata, reference)
-    informative = expressed(data)
-    scores = _scores(adata, key_added, method, layer)
+    genes = human_gene_names(data)
+    axis = _axis_scoring(adata, key_added, method, genes.names)
+    arrest_free = arrest_free_scoring(method, genes.names)
+    found, informative, cycle = _read_for_states(data, genes, axis, arrest_free)
+    scores = _scores(adata, axis, genes, layer, key_added)
     proliferation = scores.loc[informative, "proliferation"]
     mixture = fit_mixture(proliferation.to_numpy())
-    names = human_gene_names(data).names
-    axis_scores = arrest_free_scores(data, method, names).assign(
-        proliferation=scores["proliferation"]
-    )
+    axis_scores = arrest_free.scores(data.obs_names).assign(proliferation=scores["proliferation"])
     calibration = calibrate(axis_scores[informative], reference_mask)
     z = calibration.zscores(axis_scores)
-    cell_cycle = None if mixture.supported else _cell_cycle_score(data, names)[informative]
+    cell_cycle = None if mixture.supported else _cell_cycle(data, genes, found, cycle)[informative]
     cycling, cycling_rule = cycling_decision(
         proliferation,
         calibration.raw_zscores(axis_scores)["proliferation"],
@@ -255,9 +350,12 @@ def call_states(
     adata.obs[f"{key_added}_redox_index"] = redox_index(z).to_numpy()
     adata.obsm[f"{key_added}_zscores"] = z
     adata.obsm[f"{key_added}_axes"] = decision
-    adata.obsm[f"{key_added}_biomarkers"] = biomarker_panel(data)
-    genes = sorted({g for p in catalogue().values() for g in p.genes} | set(PANEL_GENES))
-    labels, clusters, test = senescent_subclusters(data, state, z, genes, seed=seed)
+    panel_genes, _ = present_columns(data.var_names, PANEL_GENES)
+    adata.obsm[f"{key_added}_biomarkers"] = expression_frame(
+        found.panel, data.obs_names, panel_genes, PANEL_GENES
+    )
+    described = sorted({g for p in catalogue().values() for g in p.genes} | set(PANEL_GENES))
+    labels, clusters, test = senescent_subclusters(data, state, z, described, seed=seed)
     adata.obs[f"{key_added}_subcluster"] = labels.to_numpy()
     record = _record(calibration, reference, state, clusters)
     record["subcluster_test"] = test
