@@ -193,6 +193,11 @@ def _called(adata: ad.AnnData, reference: str | None) -> tuple[pd.Series, dict[s
     return work.obs["senox_state"].astype(str), work.uns["senox"]["states"]["cycling_rule"]
 
 
+def _shown(value: float) -> str:
+    """Three decimals; a non-zero value that would print as 0.000 keeps two significant digits."""
+    return f"{value:.2g}" if value and abs(value) < 0.0005 else f"{value:.3f}"
+
+
 def _share(states: pd.Series, mask: pd.Series | np.ndarray, kinds: tuple[str, ...]) -> float:
     chosen = states[np.asarray(mask)]
     return float(chosen.isin(kinds).mean()) if len(chosen) else float("nan")
@@ -447,7 +452,7 @@ def report(results: dict[str, dict[str, Any]], wall: float) -> str:
         value = results.get(e.dataset, {}).get(e.check, float("nan"))
         hit = judge(e, value)
         hits += hit
-        rows.append([e.dataset, e.check, f"{e.op} {e.bar:.3g}", f"{value:.3f}",
+        rows.append([e.dataset, e.check, f"{e.op} {e.bar:.3g}", _shown(value),
                      "hit" if hit else "**miss**", e.why + (f" ({e.note})" if e.note else "")])  # fmt: skip
     lines += [markdown_table(["set", "check", "bar", "senox", "", "why"], rows), ""]
     lines += [f"{hits} of {len(EXPECTATIONS)} expectations met.", ""]
