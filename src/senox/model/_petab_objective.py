@@ -532,6 +532,21 @@ def compare_simulations(ours: pd.DataFrame, reference: pd.DataFrame) -> pd.DataF
     return joined
 
 
+def transformed_residual(
+    m: NDArray[np.float64], y: NDArray[np.float64], transform: str
+) -> NDArray[np.float64]:
+    """Simulated ``y`` minus measured ``m`` on the observable's scale (lin, log or log10)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if transform == "lin":
+            return np.asarray(y - m, dtype=np.float64)
+        if transform == "log":
+            return np.asarray(np.log(y) - np.log(m), dtype=np.float64)
+        if transform == "log10":
+            return np.asarray(np.log10(y) - np.log10(m), dtype=np.float64)
+    msg = f"observable transformation '{transform}': give lin, log or log10"
+    raise InputError(msg)
+
+
 def _nll_rows(
     m: NDArray[np.float64],
     y: NDArray[np.float64],
@@ -540,17 +555,14 @@ def _nll_rows(
     distribution: str,
 ) -> float:
     """PEtab's negative log-likelihood summed over rows of one observable."""
+    residual = transformed_residual(m, y, transform)
     with np.errstate(divide="ignore", invalid="ignore"):
         if transform == "lin":
-            residual, jacobian = y - m, np.zeros_like(m)
+            jacobian = np.zeros_like(m)
         elif transform == "log":
-            residual, jacobian = np.log(y) - np.log(m), np.log(m)
-        elif transform == "log10":
-            residual = np.log10(y) - np.log10(m)
-            jacobian = np.log(m) + math.log(math.log(10.0))
+            jacobian = np.log(m)
         else:
-            msg = f"observable transformation '{transform}': give lin, log or log10"
-            raise InputError(msg)
+            jacobian = np.log(m) + math.log(math.log(10.0))
         if distribution == "normal":
             terms = 0.5 * np.log(2.0 * np.pi * sigma**2) + jacobian + 0.5 * (residual / sigma) ** 2
         elif distribution == "laplace":

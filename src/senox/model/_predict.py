@@ -18,20 +18,11 @@ import numpy as np
 import pandas as pd
 
 from senox._errors import InputError
-from senox.model._petab_objective import PetabObjective
+from senox.model._petab_objective import PetabObjective, transformed_residual
 from senox.model._sbml import _require
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
-
     from numpy.typing import NDArray
-
-#: Transformations PEtab allows, as the function that puts a value on that scale.
-_SCALES: dict[str, Callable[[NDArray[np.float64]], NDArray[np.float64]]] = {
-    "lin": np.asarray,
-    "log": np.log,
-    "log10": np.log10,
-}
 
 
 @dataclass
@@ -142,11 +133,9 @@ def residual_table(objective: PetabObjective, x: NDArray[np.float64]) -> pd.Data
     table["sigma"] = sigma
     residual = np.full(len(table), np.nan)
     for output in objective.outputs:
-        scale = _SCALES[output.transform]
-        with np.errstate(divide="ignore", invalid="ignore"):
-            residual[output.rows] = scale(simulated[output.rows]) - scale(
-                objective.measured[output.rows]
-            )
+        residual[output.rows] = transformed_residual(
+            objective.measured[output.rows], simulated[output.rows], output.transform
+        )
     table["residual"] = residual
     table["scaled_residual"] = residual / sigma
     return table
