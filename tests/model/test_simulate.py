@@ -174,3 +174,22 @@ def test_quartile_trajectories_are_pandas_quantiles_of_every_patient() -> None:
     np.testing.assert_allclose(
         got[variables].to_numpy(), expected[variables].to_numpy(), rtol=1e-12
     )
+
+
+def test_derived_values_for_some_names_match_the_full_evaluation() -> None:
+    from senox.model import load_model
+    from senox.model._simulate import _needed, derived_values
+
+    spec = load_model("redox_senescence")
+    rng = np.random.default_rng(0)
+    time = np.linspace(0.0, 10.0, 6)
+    states = rng.uniform(0.1, 2.0, size=(4, len(time), len(spec.species_names)))
+    params = np.tile(spec.parameter_values(), (4, 1))
+    everything = derived_values(spec, time, states, params)
+    some = derived_values(spec, time, states, params, names=["R"])
+    np.testing.assert_array_equal(some["R"], everything["R"])
+    # Only R and the assignments it reads, directly or through others, are evaluated.
+    needed = {a.name for a in _needed(spec, ["R"])}
+    assert "R" in needed
+    assert set(some) == needed
+    assert len(needed) < len(spec.assignments)
