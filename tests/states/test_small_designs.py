@@ -131,6 +131,20 @@ def test_cycling_calls_with_an_extreme_senescence_axis_are_reported():
     assert any("called cycling have the senescence axis" in w for w in warnings), warnings
 
 
+def test_an_all_arrested_design_without_reference_says_arrest_was_not_judged():
+    # Serum-starved samples only (the rat quiescence series' design): nothing to compare with.
+    called = call_states(make_bulk({"quiescent": 9}), copy=True)
+    assert called is not None
+    record = called.uns["senox"]["states"]
+    assert record["cycling_rule"]["rule"] == "sign"
+    assert any("arrest was judged by each observation" in w for w in record["warnings"])
+    # With a split to read (cycling and arrested samples side by side) there is no such warning.
+    mixed = call_states(make_bulk({"proliferating": 4, "quiescent": 4}), copy=True)
+    assert mixed is not None
+    assert mixed.uns["senox"]["states"]["cycling_rule"]["rule"] == "split"
+    assert not any("arrest was judged" in w for w in mixed.uns["senox"]["states"]["warnings"])
+
+
 # A reference of 2 crosses at 11 %: its spread has one degree of freedom and the prior's
 # own/whole ratio (a median of such spreads) is biased low; correcting the ratio broke the
 # arrest rule against a reference (the whole-data spread of `proliferation` carries the

@@ -360,8 +360,10 @@ def call_states(
     record = _record(calibration, reference, state, clusters)
     record["subcluster_test"] = test
     record["n_without_expression"] = int((~informative).sum())
-    record["warnings"] = _warnings(calibration, reference) + _conflicts(
-        decision[informative], state[informative], cycling_rule
+    record["warnings"] = (
+        _warnings(calibration, reference)
+        + _conflicts(decision[informative], state[informative], cycling_rule)
+        + _undecided_arrest(cycling_rule)
     )
     record["cycling_mixture"] = mixture.record()
     record["cycling_rule"] = cycling_rule
@@ -411,6 +413,20 @@ def _conflicts(decision: pd.DataFrame, state: pd.Series, rule: dict[str, Any]) -
         f"{EXTREME_SEN:g} SD or more above the baseline (e.g. {examples}); the cycling rule "
         f"('{rule['rule']}') found them cycling. Check their proliferation genes; a reference "
         "of untreated observations lets arrest be judged against it."
+    ]
+
+
+def _undecided_arrest(rule: dict[str, Any]) -> list[str]:
+    """A warning when nothing in the design could tell arrested observations from cycling ones."""
+    if rule["rule"] != "sign":
+        return []
+    return [
+        "No reference was named and the proliferation scores do not split into a low and a high "
+        f"group (p = {rule['split_p']:.2g}), so arrest was judged by each observation's cycle "
+        "genes against matched control genes alone. That test calls nearly every bulk sample "
+        "cycling, arrested or not: if all the samples may be arrested (serum-starved, confluent "
+        "or all senescent), their 'proliferating' calls are not evidence of cycling. Name "
+        "cycling controls with --reference (Python: reference=)."
     ]
 
 
