@@ -392,16 +392,31 @@ def score_programs(
         **options,
     )
     scores.index = adata.obs_names
+    params = {"method": method, "layer": layer, **options}
+    write_scores(adata, scores, table, params, genes, key_added)
+    return adata if copy else None
+
+
+def write_scores(
+    adata: AnnData,
+    scores: pd.DataFrame,
+    coverage_table: pd.DataFrame,
+    params: dict[str, Any],
+    genes: GeneNames,
+    key_added: str,
+) -> None:
+    """Store scores where :func:`score_programs` documents them.
+
+    ``obsm``, an ``obs`` column per program, and ``uns[key_added]["scores"]`` (parameters,
+    versions, coverage, gene names).
+    """
     adata.obsm[f"{key_added}_scores"] = scores
     for name in scores.columns:
         adata.obs[f"{key_added}_{name}"] = scores[name].to_numpy()
-    params = {"method": method, "layer": layer, **options}
-    uns = adata.uns.setdefault(key_added, {})
-    uns["scores"] = {
+    adata.uns.setdefault(key_added, {})["scores"] = {
         "params": params,
         "catalogue_version": CATALOGUE_VERSION,
         "senox_version": __version__,
-        "coverage": table.reset_index().to_dict(orient="list"),
+        "coverage": coverage_table.reset_index().to_dict(orient="list"),
         "gene_names": genes.describe(),
     }
-    return adata if copy else None
