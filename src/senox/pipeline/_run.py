@@ -7,10 +7,10 @@ import platform
 import threading
 import time
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from importlib.resources import as_file, files
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -41,16 +41,19 @@ from senox.model import (
 from senox.pipeline._embedding import embedding, qc_per_obs
 from senox.pipeline._stream import NormalisedRows, as_dask, streamed
 from senox.report import ReportContext, render_report
+from senox.report._render import draw_data_figures
 from senox.score import score_programs
 from senox.states import call_states, state_fractions
 from senox.states._call import axis_catalogue, parse_reference
 from senox.vulnerabilities import find_vulnerabilities
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Callable, Iterator
 
     from anndata import AnnData
     from numpy.typing import NDArray
+
+T = TypeVar("T")
 
 #: The data set ``senox run`` analyses when no input is given.
 BUNDLED = {
@@ -308,7 +311,7 @@ def _simulate(adata: AnnData, options: RunOptions, vulnerabilities: pd.DataFrame
 def _report_data(adata: AnnData, seed: int) -> tuple[pd.DataFrame, NDArray[np.float64] | None]:
     """QC per observation and, for single-cell data, the PCA coordinates (reads only X).
 
-    Runs in a background thread (:class:`_Background`): a backed count matrix is read raw and
+    Runs in a background thread (:class:`_InThread`): a backed count matrix is read raw and
     log-normalised on one core without the GIL, so it never calls the parallel kernel the
     main thread's reads use at the same time.
     """
@@ -323,30 +326,29 @@ def _report_data(adata: AnnData, seed: int) -> tuple[pd.DataFrame, NDArray[np.fl
     return qc, embedding(adata, seed=seed, progress=False)
 
 
-class _Background:
-    """Run :func:`_report_data` in a daemon thread; :meth:`result` waits for it.
+class _InThread(Generic[T]):
+    """Run ``function(*args)`` in a daemon thread; :meth:`result` waits for it.
 
-    The report's QC and PCA read only the matrix, so they overlap scoring, state calls and
-    the simulation on the second core (and the single-threaded parts of the main thread's
-    steps). A daemon thread: a run that fails elsewhere exits without waiting for it.
+    ``senox run`` computes the report's QC and PCA (which read only the matrix) this way while
+    it scores and calls states, and simulates the strategies while it draws the data's
+    figures: each overlaps the other's single-threaded parts on a second core. A daemon
+    thread: a run that fails elsewhere exits without waiting for it.
     """
 
-    def __init__(self, adata: AnnData, seed: int) -> None:
-        self._out: tuple[pd.DataFrame, NDArray[np.float64] | None] | None = None
+    def __init__(self, function: Callable[..., T], *args: Any) -> None:
+        self._out: T | None = None
         self._error: BaseException | None = None
-        if sparse.issparse(adata.X):
-            adata.X.sum_duplicates()  # in place, once, before two threads read it
-        self._thread = threading.Thread(target=self._run, args=(adata, seed), daemon=True)
+        self._thread = threading.Thread(target=self._run, args=(function, args), daemon=True)
         self._thread.start()
 
-    def _run(self, adata: AnnData, seed: int) -> None:
+    def _run(self, function: Callable[..., T], args: tuple[Any, ...]) -> None:
         try:
-            self._out = _report_data(adata, seed)
+            self._out = function(*args)
         except BaseException as exc:  # re-raised in the calling thread by result()
             self._error = exc
 
-    def result(self) -> tuple[pd.DataFrame, NDArray[np.float64] | None]:
-        """QC table and PCA coordinates (None for bulk data); re-raises the thread's error."""
+    def result(self) -> T:
+        """What the function returned; re-raises its error."""
         self._thread.join()
         if self._error is not None:
             raise self._error
@@ -439,7 +441,9 @@ def run_pipeline(
         else:
             description = f"an in-memory AnnData ({adata.n_obs:,} × {adata.n_vars:,})"
         _check_options(adata, options)
-        background = _Background(adata, options.seed)
+        if sparse.issparse(adata.X):
+            adata.X.sum_duplicates()  # in place, once, before two threads read it
+        background = _InThread(_report_data, adata, options.seed)
     if options.scheduler is not None:
         with steps.step("scoring gene programs on the cluster"):
             _score_on_cluster(adata, options, options.scheduler)
@@ -452,9 +456,8 @@ def run_pipeline(
         vulnerabilities = find_vulnerabilities(
             adata, reference=options.reference, sample_key=options.sample_key
         )
-    with steps.step("simulating strategies"):
-        simulated = _simulate(adata, options, vulnerabilities)
-    with steps.step("drawing the report"):
+    with steps.step("simulating strategies"):  # the data's figures are drawn meanwhile
+        simulation = _InThread(_simulate, adata, options, vulnerabilities)
         kind = _data_kind(adata)
         qc, coordinates = background.result()
         groups = adata.obs[options.groupby].astype(str) if options.groupby else None
@@ -463,8 +466,7 @@ def run_pipeline(
             warnings += depth_warnings(scores, qc["genes_detected"], groups)
         if options.context != "tumor":
             warnings.append(NORMAL_CONTEXT if options.context == "normal" else CELL_LINE_CONTEXT)
-        result = simulated.result
-        context = ReportContext(
+        data_context = ReportContext(
             input_description=description,
             n_obs=adata.n_obs,
             n_genes=adata.n_vars,
@@ -483,17 +485,24 @@ def run_pipeline(
             subcluster_test=adata.uns["senox"]["states"]["subcluster_test"],
             state_axes=adata.obsm["senox_axes"],
             vulnerabilities=vulnerabilities,
+            context=options.context,
+            horizon_days=options.days,
+            warnings=warnings,
+        )
+        drawn = draw_data_figures(data_context)
+        simulated = simulation.result()
+    with steps.step("drawing the report"):
+        result = simulated.result
+        context = replace(
+            data_context,
             trajectories=result.trajectories if result else None,
             summary=result.summary if result else None,
             strategies=simulated.ranked,
             model_inputs=simulated.model_inputs,
-            context=options.context,
-            horizon_days=options.days,
             methods=_methods(options, simulated),
             timings=steps.timings,
-            warnings=warnings,
         )
-        html = render_report(context)
+        html = render_report(context, drawn=drawn)
     record = {
         "inputs": {"input": options.input or description, **_options_record(options)},
         "backed": isinstance(adata.X, NormalisedRows),

@@ -31,7 +31,7 @@ from senox import __version__
 from senox._palette import state_colors, state_order
 from senox.io import atomic_write_text, check_outputs
 from senox.report import _figures
-from senox.report._figures import pretty
+from senox.report._figures import Image, pretty
 
 if TYPE_CHECKING:
     from senox.report._context import ReportContext
@@ -538,11 +538,27 @@ def _contrast_share(ctx: ReportContext) -> pd.DataFrame | None:
     )
 
 
-def _page(ctx: ReportContext) -> _Page:
+#: Figures drawn from the simulated strategies; every other figure needs only the data.
+SIMULATION_FIGURES = frozenset({"trajectories", "relapse_free"})
+
+
+def draw_data_figures(ctx: ReportContext) -> dict[str, Image | None]:
+    """The figures of ``ctx`` that do not read the simulation, by key, for :func:`render_report`.
+
+    ``senox run`` draws them while the strategies are simulated in another thread.
+    """
+    return {
+        key: draw()
+        for key, _, _, _, draw in _figure_specs(ctx)
+        if key not in SIMULATION_FIGURES
+    }
+
+
+def _page(ctx: ReportContext, drawn: Mapping[str, Image | None]) -> _Page:
     page = _Page()
     number = 0
     for key, section, title, caption, draw in _figure_specs(ctx):
-        image = draw()
+        image = drawn[key] if key in drawn else draw()
         if image is None:
             continue
         number += 1
@@ -645,9 +661,15 @@ def _datatables() -> tuple[str, Markup]:
     return encoded, Markup(css)
 
 
-def render_report(context: ReportContext) -> str:
-    """The report of ``context`` as one self-contained HTML string (nothing is written)."""
-    page = _page(context)
+def render_report(
+    context: ReportContext, *, drawn: Mapping[str, Image | None] | None = None
+) -> str:
+    """The report of ``context`` as one self-contained HTML string (nothing is written).
+
+    ``drawn``: figures already drawn by :func:`draw_data_figures` from a context with the same
+    data; the others are drawn here.
+    """
+    page = _page(context, drawn or {})
     colors = state_colors(context.states["state"]) if context.states is not None else {}
     datatables_js, datatables_css = _datatables()
     return _template().render(
