@@ -11,8 +11,14 @@ import pandas as pd
 from senox import __version__
 from senox._errors import InputError
 from senox._palette import STATE_COLORS
-from senox.programs import CATALOGUE_VERSION, Program, catalogue
-from senox.score._run import GeneNames, check_coverage, human_gene_names, layer_matrix
+from senox.programs import Program, catalogue
+from senox.score._run import (
+    GeneNames,
+    check_coverage,
+    human_gene_names,
+    layer_matrix,
+    write_scores,
+)
 from senox.states._calibrate import Calibration, calibrate
 from senox.states._cycling import cycling_decision, fit_mixture
 from senox.states._panel import PANEL_GENES, expression_frame, present_columns
@@ -142,17 +148,9 @@ def _scores(
             name,
             table.loc[name, "n_genes"],
         )
-    adata.obsm[f"{key_added}_scores"] = scores
-    for name in scores.columns:
-        adata.obs[f"{key_added}_{name}"] = scores[name].to_numpy()
     options = {"max_rank": 1500, "w_neg": 1.0, "ctrl_size": 50, "n_bins": 25, "random_state": 0}
-    adata.uns.setdefault(key_added, {})["scores"] = {
-        "params": {"method": scoring.method, "layer": layer, **options},
-        "catalogue_version": CATALOGUE_VERSION,
-        "senox_version": __version__,
-        "coverage": table.reset_index().to_dict(orient="list"),
-        "gene_names": genes.describe(),
-    }
+    params = {"method": scoring.method, "layer": layer, **options}
+    write_scores(adata, scores, table, params, genes, key_added)
     return scores
 
 
@@ -424,9 +422,10 @@ def _undecided_arrest(rule: dict[str, Any]) -> list[str]:
         "No reference was named and the proliferation scores do not split into a low and a high "
         f"group (p = {rule['split_p']:.2g}), so arrest was judged by each observation's cycle "
         "genes against matched control genes alone. That test calls nearly every bulk sample "
-        "cycling, arrested or not: if all the samples may be arrested (serum-starved, confluent "
-        "or all senescent), their 'proliferating' calls are not evidence of cycling. Name "
-        "cycling controls with --reference (Python: reference=)."
+        "cycling, arrested or not, and is close to a coin toss in sparse single-cell profiles: "
+        "if all the observations may be arrested (serum-starved, confluent or all senescent), "
+        "their 'proliferating' calls are not evidence of cycling. Name cycling controls with "
+        "--reference (Python: reference=)."
     ]
 
 
