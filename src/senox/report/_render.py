@@ -548,9 +548,7 @@ def draw_data_figures(ctx: ReportContext) -> dict[str, Image | None]:
     ``senox run`` draws them while the strategies are simulated in another thread.
     """
     return {
-        key: draw()
-        for key, _, _, _, draw in _figure_specs(ctx)
-        if key not in SIMULATION_FIGURES
+        key: draw() for key, _, _, _, draw in _figure_specs(ctx) if key not in SIMULATION_FIGURES
     }
 
 
