@@ -13,6 +13,7 @@ this script first ran), each a hit or a miss; the null checks; and whether ``sen
 from __future__ import annotations
 
 import argparse
+import re
 import subprocess
 import sys
 import tempfile
@@ -187,10 +188,27 @@ def _states(adata: ad.AnnData, reference: str | None) -> pd.Series:
 
 
 def _called(adata: ad.AnnData, reference: str | None) -> tuple[pd.Series, dict[str, Any]]:
-    """The state calls, and the record of the rule that decided cycling."""
+    """The state calls, and the states record (cycling rule, warnings) with the axes."""
     work = adata.copy()
     call_states(work, reference=reference)
-    return work.obs["senox_state"].astype(str), work.uns["senox"]["states"]["cycling_rule"]
+    record = {**work.uns["senox"]["states"], "axes": work.obsm["senox_axes"]}
+    return work.obs["senox_state"].astype(str), record
+
+
+#: Axes whose medians per group the diagnosis shows (senox.states.describe_rules()).
+DIAGNOSED_AXES = ("cycling", "sen", "sasp")
+
+
+def _diagnosis(group: pd.Series, record: dict[str, Any]) -> dict[str, Any]:
+    """Why calls fell where they did: the cycling rule, the warnings, axis medians per group."""
+    rule = record["cycling_rule"]
+    medians = record["axes"].groupby(group.to_numpy())[list(DIAGNOSED_AXES)].median()
+    return {
+        "rule": rule["rule"],
+        "reference_cycles": rule.get("reference_cycles"),
+        "warnings": [re.split(r"\.\s+(?=[A-Z])", w)[0].rstrip(".") for w in record["warnings"]],
+        "medians": medians.round(2).to_dict(orient="index"),
+    }
 
 
 def _shown(value: float) -> str:
@@ -221,8 +239,14 @@ def figures(name: str, adata: ad.AnnData, shared: Path) -> dict[str, Any]:
     ]["senox senescence"]
     if target.dtype == bool:
         out["auroc_antioxidant"] = auroc(scores["antioxidant"].to_numpy(), target.to_numpy())
-    (ref, ref_rule), (noref, noref_rule) = _called(adata, design["reference"]), _called(adata, None)
-    out["cycling_rule"] = {"reference": ref_rule["rule"], "no reference": noref_rule["rule"]}
+    (ref, ref_record), (noref, noref_record) = (
+        _called(adata, design["reference"]),
+        _called(adata, None),
+    )
+    out["diagnosis"] = {
+        "reference": _diagnosis(group, ref_record),
+        "no reference": _diagnosis(group, noref_record),
+    }
     out["confusion"] = {
         "reference": pd.crosstab(group, ref).to_dict(),
         "no reference": pd.crosstab(group, noref).to_dict(),
@@ -468,10 +492,34 @@ def report(results: dict[str, dict[str, Any]], wall: float) -> str:
             header = ["group", *frame.columns]
             body = [[str(i), *(str(v) for v in row)] for i, row in frame.iterrows()]
             lines += [f"**{name}, {kind}**", "", markdown_table(header, body), ""]
+    lines += _diagnosis_section(results)
     lines += ["## The command line on each set", ""]
     cli = [[name, *r["cli"].values()] for name, r in results.items() if "cli" in r]
     lines += [markdown_table(["set", "senox score", "senox states", "senox run"], cli), ""]
     return "\n".join(lines)
+
+
+def _diagnosis_section(results: dict[str, dict[str, Any]]) -> list[str]:
+    """Per set and reference mode: the rule that judged arrest, the warnings, axis medians."""
+    lines = [
+        "## Why the calls fell where they did",
+        "",
+        "The rule that judged arrest (`mixture`, `reference`, `split` or `sign`; with a reference, "
+        "whether the sign rule found the reference cycling), the first sentence of each warning the "
+        "calls carried, and each group's median of the axes the rules read (`cycling` >= 0 is "
+        "cycling; `sen` >= 1.5 with arrest is senescent; `sasp` >= 1.5 leaves an arrested call "
+        "`other`). Shown to explain misses; nothing here is judged.",
+        "",
+    ]
+    for name, r in results.items():
+        for kind, d in r.get("diagnosis", {}).items():
+            cycles = d["reference_cycles"]
+            rule = d["rule"] + ("" if cycles is None else f" (reference cycling: {cycles})")
+            lines += [f"**{name}, {kind}**: arrest judged by `{rule}`."]
+            lines += [f"Warning: {w}." for w in d["warnings"]]
+            body = [[g, *(f"{m[a]:.2f}" for a in DIAGNOSED_AXES)] for g, m in d["medians"].items()]
+            lines += ["", markdown_table(["group", *DIAGNOSED_AXES], body), ""]
+    return lines
 
 
 def main() -> None:
