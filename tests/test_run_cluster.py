@@ -1,4 +1,4 @@
-"""``senox run --scheduler``: scoring and cohorts on a dask cluster give the local outputs."""
+"""``senox run --scheduler``: state calls and cohorts on a dask cluster give the local outputs."""
 
 from __future__ import annotations
 
@@ -39,7 +39,7 @@ def test_a_cluster_run_writes_the_local_tables(tmp_path: Path, how: str) -> None
     with LocalCluster(**LOCAL_CLUSTER) as cluster:
         run(path, tmp_path / "cluster", how, "--scheduler", cluster.scheduler_address)
         ran_on_cluster = set(cluster.scheduler.task_prefixes)
-    assert "block_partial" in ran_on_cluster  # the scoring blocks ran on the workers
+    assert "block_pass" in ran_on_cluster  # the state calls' passes (with scoring) ran there
     assert "solve" in ran_on_cluster  # and so did the virtual cohorts
     if how == "--backed":
         assert any(p.startswith("file_rows") for p in ran_on_cluster)  # workers read the file

@@ -158,3 +158,20 @@ def test_two_passes_when_the_cell_cycle_score_is_needed(monkeypatch, counts_path
     call_states(adata, method=method)
     assert adata.uns["senox"]["states"]["cycling_rule"]["rule"] != "mixture"
     assert len(passes) == 2
+
+
+def test_state_calls_on_a_cluster_equal_the_local_ones() -> None:
+    from distributed import LocalCluster
+
+    adata = make_groups(n_per_group=40)
+    local = call_states(adata, copy=True)
+    cluster_options = {"n_workers": 2, "threads_per_worker": 1, "processes": False}
+    with LocalCluster(**cluster_options, dashboard_address=":0") as cluster:
+        remote = call_states(adata, copy=True, scheduler=cluster.scheduler_address)
+        ran = set(cluster.scheduler.task_prefixes)
+    assert local is not None
+    assert remote is not None
+    assert "block_pass" in ran  # every pass over the matrix ran as cluster tasks
+    pd.testing.assert_frame_equal(local.obs, remote.obs, check_exact=True)
+    for key in local.obsm:
+        pd.testing.assert_frame_equal(local.obsm[key], remote.obsm[key], check_exact=True)

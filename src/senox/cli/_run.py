@@ -87,8 +87,9 @@ def run_command(
     scheduler: Annotated[
         str | None,
         typer.Option(
-            help="dask.distributed scheduler address (tcp://HOST:PORT): scoring and the virtual "
-            "cohorts run on its cluster (a backed INPUT must be at the same path on the workers)."
+            help="dask.distributed scheduler address (tcp://HOST:PORT): the state calls' passes "
+            "over the matrix (with scoring) and the virtual cohorts run on its cluster (a backed "
+            "INPUT must be at the same path on the workers)."
         ),
     ] = None,
     force: ForceOpt = False,

@@ -42,9 +42,8 @@ from senox.pipeline._embedding import embedding, qc_per_obs
 from senox.pipeline._stream import NormalisedRows, as_dask, streamed
 from senox.report import ReportContext, render_report
 from senox.report._render import draw_data_figures
-from senox.score import score_programs
 from senox.states import call_states, state_fractions
-from senox.states._call import axis_catalogue, parse_reference
+from senox.states._call import parse_reference
 from senox.vulnerabilities import find_vulnerabilities
 
 if TYPE_CHECKING:
@@ -363,23 +362,22 @@ def _check_scheduler(scheduler: str | None) -> None:
         client.close()
 
 
-def _score_on_cluster(adata: AnnData, options: RunOptions, scheduler: str) -> None:
-    """Score the programs the state calls read on ``scheduler``'s cluster.
+def _call_states(adata: AnnData, options: RunOptions) -> None:
+    """Score the programs and call states, on ``options.scheduler``'s cluster if there is one.
 
-    Without a cluster the state calls score them in their own pass over the rows; scored here
-    (the catalogue plus ``senescence_up``, :func:`senox.states._call.axis_catalogue`), they are
-    reused. A backed matrix goes to the cluster as a Dask array whose blocks each worker reads
-    from the file itself (:func:`as_dask`); the scores are copied back onto ``adata``.
+    On a cluster, every pass over the matrix runs there, a block of rows a task: a backed
+    matrix goes as a Dask array whose blocks each worker reads from the file itself
+    (:func:`as_dask`), an in-memory one in blocks; the results are copied back onto ``adata``.
     """
-    programs = axis_catalogue()
-    if not isinstance(adata.X, NormalisedRows):
-        score_programs(adata, programs, method=options.method, scheduler=scheduler)
+    scheduler = options.scheduler
+    if scheduler is None or not isinstance(adata.X, NormalisedRows):
+        call_states(adata, reference=options.reference, method=options.method, scheduler=scheduler)
         return
     import anndata as ad
 
     on_cluster = ad.AnnData(X=as_dask(adata.X), obs=adata.obs.copy(), var=adata.var)
     on_cluster.uns = dict(adata.uns)
-    score_programs(on_cluster, programs, method=options.method, scheduler=scheduler)
+    call_states(on_cluster, reference=options.reference, method=options.method, scheduler=scheduler)
     _annotate(adata, on_cluster)
 
 
@@ -444,11 +442,8 @@ def run_pipeline(
         if sparse.issparse(adata.X):
             adata.X.sum_duplicates()  # in place, once, before two threads read it
         background = _InThread(_report_data, adata, options.seed)
-    if options.scheduler is not None:
-        with steps.step("scoring gene programs on the cluster"):
-            _score_on_cluster(adata, options, options.scheduler)
     with steps.step("scoring programs and calling states"):
-        call_states(adata, reference=options.reference, method=options.method)
+        _call_states(adata, options)
         by_group = _fractions(adata, options)
         scores = pd.DataFrame(adata.obsm["senox_scores"], index=adata.obs_names)
         states = _states_table(adata, scores)

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import logging
+from contextlib import nullcontext
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from senox import __version__
+from senox._dask import client_for
 from senox._errors import InputError
 from senox._palette import STATE_COLORS
 from senox.programs import Program, catalogue
@@ -19,10 +21,11 @@ from senox.score._run import (
     layer_matrix,
     write_scores,
 )
+from senox.score._source import as_dask_rows, is_dask
 from senox.states._calibrate import Calibration, calibrate
 from senox.states._cycling import cycling_decision, fit_mixture
 from senox.states._panel import PANEL_GENES, expression_frame, present_columns
-from senox.states._pass import FirstPass, Scoring, first_pass, scoring_pass
+from senox.states._pass import CHUNK_ROWS, FirstPass, Scoring, first_pass, scoring_pass
 from senox.states._rules import (
     AXIS_PROGRAMS,
     CONFIDENCE_SLOPE,
@@ -258,6 +261,7 @@ def call_states(
     copy: bool = False,
     method: str = "rank",
     seed: int = 0,
+    scheduler: str | None = None,
 ) -> AnnData | None:
     """Call the redox–senescence state of every observation, with a confidence.
 
@@ -281,6 +285,10 @@ def call_states(
         Scoring method when scores must be computed (``rank`` or ``mean``).
     seed
         Seed of the senescent sub-clustering.
+    scheduler
+        Address of a ``dask.distributed`` scheduler (``tcp://host:8786``): the passes over the
+        matrix run on its cluster, a block of rows a task. A Dask ``X`` (e.g. one whose blocks
+        each worker reads from a file) is read as it is; an in-memory one is sent in blocks.
 
     Returns
     -------
@@ -317,7 +325,23 @@ def call_states(
         uses the report's colours).
     """
     adata = adata.copy() if copy else adata
-    data = _reading(adata, layer)
+    data = _reading(adata, layer, scheduler)
+    client = client_for(scheduler)
+    with client if client is not None else nullcontext():
+        _call_states(adata, data, reference, layer, key_added, method, seed)
+    return adata if copy else None
+
+
+def _call_states(
+    adata: AnnData,
+    data: AnnData,
+    reference: str | tuple[str, str] | None,
+    layer: str | None,
+    key_added: str,
+    method: str,
+    seed: int,
+) -> None:
+    """:func:`call_states`' work, reading the matrix from ``data`` and writing into ``adata``."""
     reference_mask = parse_reference(adata, reference)
     genes = human_gene_names(data)
     axis = _axis_scoring(adata, key_added, method, genes.names)
@@ -366,17 +390,22 @@ def call_states(
     record["cycling_mixture"] = mixture.record()
     record["cycling_rule"] = cycling_rule
     adata.uns.setdefault(key_added, {})["states"] = record
-    return adata if copy else None
 
 
-def _reading(adata: AnnData, layer: str | None) -> AnnData:
-    """``adata`` itself, or an AnnData of its ``layer`` sharing its names (nothing copied)."""
-    if layer is None:
+def _reading(adata: AnnData, layer: str | None, scheduler: str | None = None) -> AnnData:
+    """``adata`` itself, or an AnnData of its ``layer`` sharing its names (nothing copied).
+
+    With a ``scheduler``, the matrix as a Dask array (already one, or in blocks of rows).
+    """
+    matrix = adata.X if layer is None else layer_matrix(adata, layer)
+    if scheduler is not None and not is_dask(matrix):
+        matrix = as_dask_rows(matrix, CHUNK_ROWS)
+    elif layer is None:
         return adata
     from anndata import AnnData
 
     data = AnnData(
-        X=layer_matrix(adata, layer),
+        X=matrix,
         obs=pd.DataFrame(index=adata.obs_names),
         var=pd.DataFrame(index=adata.var_names),
     )

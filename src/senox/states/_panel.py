@@ -8,6 +8,8 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
+from senox.score._source import is_dask
+
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
@@ -50,5 +52,7 @@ def expression(
     present, columns = present_columns(adata.var_names, genes)
     matrix = adata.layers[layer] if layer is not None else adata.X
     block = matrix[:, columns]
+    if is_dask(block):  # read on the scheduler in use (senox run --scheduler: the cluster)
+        block = block.compute()
     values = block.toarray() if sparse.issparse(block) else np.asarray(block)
     return expression_frame(values, adata.obs_names, present, genes)

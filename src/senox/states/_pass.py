@@ -12,10 +12,15 @@ Each block is scored by the same kernels and finished by the same steps as
 :func:`senox.score.score_matrix`, row by row, so the scores are the same to the last bit; only
 a block's finished scores are kept, not its partial sums, so memory stays bounded by a block
 plus a few columns per row.
+
+A Dask matrix (``senox run --scheduler``: each worker reads its own rows from the file) is read
+by Dask, a block of rows a task, on the scheduler in use (a ``distributed.Client`` entered as a
+context runs them on its cluster); the blocks' results are put together in row order.
 """
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -29,6 +34,7 @@ from senox.score._source import (
     CSRBlock,
     as_csr_block,
     block_column_sums,
+    is_dask,
     iter_blocks,
     refuse_bad_values,
     refuse_no_expression,
@@ -106,6 +112,18 @@ class Scoring:
         """Per program: genes named and found (``senox.score``'s coverage table)."""
         return coverage(self.programs, self.resolved)
 
+    def emptied(self) -> Scoring:
+        """The same scoring, laid out alike, with nothing scored yet (for one block's task)."""
+        new = copy.copy(self)
+        new.blocks, new.n_bad, new.has_values = [], 0, False
+        return new
+
+    def take(self, part: Scoring) -> None:
+        """Append what ``part`` (an :meth:`emptied` copy) scored on the rows that follow."""
+        self.blocks += part.blocks
+        self.n_bad += part.n_bad
+        self.has_values = self.has_values or part.has_values
+
 
 @dataclass
 class FirstPass:
@@ -136,6 +154,8 @@ def first_pass(
 
     Every scoring given must be laid out already (rank scorings need no gene means).
     """
+    if is_dask(matrix):
+        return _first_pass_dask(matrix, scorings, panel_columns)
     n_obs, n_cols = matrix.shape
     with_values = np.zeros(n_obs, dtype=bool)
     sums = np.zeros(n_cols, dtype=np.float64)
@@ -159,9 +179,45 @@ def scoring_pass(
     matrix: Any, scorings: Sequence[Scoring], label: str = "calling states (mean method)"
 ) -> None:
     """A second pass for scorings that needed the gene means (laid out already)."""
+    if is_dask(matrix):
+        _first_pass_dask(matrix, scorings, np.zeros(0, dtype=np.int64))
+        return
     n_obs, n_cols = matrix.shape
     with progress_bar(n_obs, show=n_obs >= PROGRESS_FROM, label=label) as advance:
         for _, block in iter_blocks(matrix, CHUNK_ROWS):
             for scoring in scorings:
                 scoring.add(block, n_cols)
             advance(block.n_rows)
+
+
+def _first_pass_dask(
+    matrix: Any, scorings: Sequence[Scoring], panel_columns: NDArray[np.int64]
+) -> FirstPass:
+    """:func:`first_pass` with Dask, a task per block of rows; ``scorings`` get every block."""
+    import dask
+
+    blocks = matrix.rechunk({1: -1}).to_delayed().ravel()
+    tasks = [
+        dask.delayed(_block_pass)(block, [s.emptied() for s in scorings], panel_columns)
+        for block in blocks
+    ]
+    parts = dask.compute(*tasks)
+    sums = np.zeros(matrix.shape[1], dtype=np.float64)
+    for found, _ in parts:
+        sums += found.column_sums  # in row order, as the serial pass adds its blocks
+    for i, scoring in enumerate(scorings):
+        for _, done in parts:
+            scoring.take(done[i])
+    return FirstPass(
+        np.concatenate([found.with_values for found, _ in parts]),
+        sums,
+        sum(found.n_bad for found, _ in parts),
+        np.vstack([found.panel for found, _ in parts]),
+    )
+
+
+def _block_pass(
+    block: Any, scorings: list[Scoring], panel_columns: NDArray[np.int64]
+) -> tuple[FirstPass, list[Scoring]]:
+    """One Dask block's first pass (on a worker): its findings and its scorings' results."""
+    return first_pass(block, scorings, panel_columns), scorings
