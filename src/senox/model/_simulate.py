@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import nullcontext
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -388,29 +389,30 @@ def _run_members(
     params: NDArray[np.float64],
     initial: NDArray[np.float64],
     doses: list[Dose],
-    scheduler: str | None,
+    client: Any,
 ) -> tuple[NDArray[np.float64], NDArray[np.int64]]:
-    """Every member's states and integration status (:data:`senox.model._ode.OK` when done)."""
-    client = client_for(scheduler)
+    """Every member's states and integration status (:data:`senox.model._ode.OK` when done).
+
+    ``client``: a ``distributed.Client`` that runs chunks of the members, or None (here).
+    """
     if client is None:
         solution = solve(spec, times=grid, parameters=params, initial=initial, doses=doses)
         return solution.states, solution.status
     chunks = np.array_split(np.arange(len(params)), max(1, len(params) // CHUNK))
-    with client:
-        futures = [
-            client.submit(
-                solve,
-                spec,
-                times=grid,
-                parameters=params[c],
-                initial=initial[c],
-                doses=doses,
-                parallel=False,
-                pure=False,
-            )
-            for c in chunks
-        ]
-        solutions = client.gather(futures)
+    futures = [
+        client.submit(
+            solve,
+            spec,
+            times=grid,
+            parameters=params[c],
+            initial=initial[c],
+            doses=doses,
+            parallel=False,
+            pure=False,
+        )
+        for c in chunks
+    ]
+    solutions = client.gather(futures)
     return (
         np.concatenate([s.states for s in solutions]),
         np.concatenate([s.status for s in solutions]),
@@ -498,12 +500,14 @@ def simulate_strategies(
     # thread while the next strategy is integrated; one at a time, so that memory holds at
     # most two strategies' states.
     pending: Future[pd.DataFrame] | None = None
+    client = client_for(scheduler)  # one connection for every strategy
     with (
         progress_bar(len(strategies), show=progress, label="simulating strategies") as advance,
         ThreadPoolExecutor(max_workers=1) as tables,
+        client if client is not None else nullcontext(),
     ):
         for strategy, doses in zip(strategies, schedules, strict=True):
-            states, status = _run_members(spec, grid, params, y0, doses, scheduler)
+            states, status = _run_members(spec, grid, params, y0, doses, client)
             _check_integrated(spec, strategy, grid, states, status)
             if pending is not None:
                 frames.append(pending.result())
