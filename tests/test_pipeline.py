@@ -132,6 +132,10 @@ def test_normal_tissue_ranks_no_strategy(tmp_path: Path) -> None:
     unknown = runner.invoke(app, ["run", "--out", str(tmp_path / "x"), "--sample-key", "donor"])
     assert unknown.exit_code == 2
     assert "--sample-key donor: no such column" in unknown.output
+    batch = runner.invoke(app, ["run", "--out", str(tmp_path / "b"), "--batch-key", "strain"])
+    assert batch.exit_code == 2
+    assert "--batch-key strain: no such column" in batch.output
+    assert "scoring" not in batch.output  # refused before any step ran
     wrong = runner.invoke(app, ["run", "--out", str(tmp_path / "y"), "--reference", "condition=x"])
     assert wrong.exit_code == 2
     assert "reference condition=x matches 0 observations" in wrong.output

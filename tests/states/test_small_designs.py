@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 
 from senox import programs
+from senox._errors import InputError
 from senox.states import call_states
 from senox.states._calibrate import calibrate
 from senox.states._cycling import SPLIT_P, split_test
@@ -172,3 +173,36 @@ def test_a_zero_inflated_program_gives_bounded_zscores() -> None:
     scores = pd.DataFrame({"oxidant": values, "dense": rng.normal(size=2000)})
     z = calibrate(scores).zscores(scores)
     assert z["oxidant"].abs().max() < 20
+
+
+def test_a_batch_key_calibrates_each_batch_against_its_own_reference() -> None:
+    # Two strains: the second expresses the senescence program 4-fold higher throughout, as
+    # fibroblast strains differ. Each has 3 proliferating and 3 senescent samples. Against all
+    # six proliferating samples pooled, the first strain's senescent samples are called
+    # quiescent (their sen axis 0.8-0.9: the pooled spread holds the strain difference).
+    first = make_bulk({"proliferating": 3, "senescent_p53": 3}, seed=5)
+    second = make_bulk({"proliferating": 3, "senescent_p53": 3}, seed=6)
+    up = np.flatnonzero(second.var_names.isin(programs.catalogue()["senescence"].up))
+    second.X[:, up] += np.log(4.0)
+    adata = ad.concat([first, second], index_unique="-")
+    adata.obs["strain"] = ["a"] * first.n_obs + ["b"] * second.n_obs
+    adata.obs["ref"] = np.where(adata.obs["truth"] == "proliferating", "yes", "no")
+    called = call_states(adata, reference="ref=yes", batch_key="strain", copy=True)
+    assert called is not None
+    state = called.obs["senox_state"].astype(str)
+    truth = adata.obs["truth"]
+    assert state[truth == "senescent_p53"].isin(SENESCENT).all(), state
+    assert state[truth == "proliferating"].isin(["proliferating", "escape_like"]).all(), state
+    assert called.uns["senox"]["states"]["baseline"] == "reference group of each batch"
+
+
+def test_batch_key_errors_are_one_line() -> None:
+    adata = make_bulk({"proliferating": 4, "quiescent": 4})
+    adata.obs["ref"] = ["yes"] * 4 + ["no"] * 4
+    adata.obs["strain"] = ["a", "a", "b", "b", "a", "b", "c", "c"]  # batch c has no reference
+    with pytest.raises(InputError, match="batch\\(es\\) c hold fewer than 2 reference"):
+        call_states(adata, reference="ref=yes", batch_key="strain", copy=True)
+    with pytest.raises(InputError, match="name them with --reference"):
+        call_states(adata, batch_key="strain", copy=True)
+    with pytest.raises(InputError, match="--batch-key donor: no such column"):
+        call_states(adata, reference="ref=yes", batch_key="donor", copy=True)

@@ -76,6 +76,13 @@ OrthologsOpt = Annotated[
         "species senox has none for.",
     ),
 ]
+BatchKeyOpt = Annotated[
+    str | None,
+    typer.Option(
+        help="obs column of batches (strains, donors): calibrate each observation against the "
+        "--reference observations of its own batch (2 or more in each).",
+    ),
+]
 ForceOpt = Annotated[
     bool,
     typer.Option(help="Replace outputs senox wrote earlier (it never replaces other files)."),

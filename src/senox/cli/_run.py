@@ -12,6 +12,7 @@ from senox._dask import check_address
 from senox._defaults import COHORT
 from senox._errors import InputError
 from senox.cli._inputs import (
+    BatchKeyOpt,
     ForceOpt,
     GeneId,
     GeneIdOpt,
@@ -50,6 +51,7 @@ def run_command(
     groupby: Annotated[
         str | None, typer.Option(help="obs column to summarise state fractions by.")
     ] = None,
+    batch_key: BatchKeyOpt = None,
     cohort: Annotated[
         int, typer.Option(min=0, help="Virtual patients per strategy (0: default parameters).")
     ] = COHORT,
@@ -115,6 +117,7 @@ def run_command(
         input=None if input_path is None else str(input_path),
         reference=reference,
         groupby=groupby,
+        batch_key=batch_key,
         method=method.value,
         cohort=cohort,
         seed=seed,

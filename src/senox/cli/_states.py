@@ -9,6 +9,7 @@ import typer
 
 from senox import io
 from senox.cli._inputs import (
+    BatchKeyOpt,
     ForceOpt,
     GeneId,
     GeneIdOpt,
@@ -39,6 +40,7 @@ def states_command(
     groupby: Annotated[
         str | None, typer.Option(help="obs column: also write states_by_group.tsv beside --out.")
     ] = None,
+    batch_key: BatchKeyOpt = None,
     method: MethodOpt = MethodChoice.rank,
     species: SpeciesOpt = Species.auto,
     gene_id: GeneIdOpt = GeneId.auto,
@@ -66,7 +68,7 @@ def states_command(
     )
     if groupby is not None and groupby not in adata.obs.columns:
         state_fractions(adata, groupby)  # raises the one-line error before any work
-    call_states(adata, reference=reference, method=method.value)
+    call_states(adata, reference=reference, method=method.value, batch_key=batch_key)
     obs = adata.obs
     table = adata.obsm["senox_scores"].copy()
     table.insert(0, "redox_index", obs["senox_redox_index"].to_numpy())

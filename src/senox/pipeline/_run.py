@@ -80,6 +80,8 @@ class RunOptions:
     input: str | None = None
     reference: str | None = None
     groupby: str | None = None
+    #: obs column of batches, each calibrated against its own reference observations.
+    batch_key: str | None = None
     method: Literal["rank", "mean"] = "rank"
     #: Virtual patients per strategy (why 1,000: :data:`senox._defaults.COHORT`).
     cohort: int = COHORT
@@ -371,18 +373,32 @@ def _call_states(adata: AnnData, options: RunOptions) -> None:
     """
     scheduler = options.scheduler
     if scheduler is None or not isinstance(adata.X, NormalisedRows):
-        call_states(adata, reference=options.reference, method=options.method, scheduler=scheduler)
+        _states_of(adata, options)
         return
     import anndata as ad
 
     on_cluster = ad.AnnData(X=as_dask(adata.X), obs=adata.obs.copy(), var=adata.var)
     on_cluster.uns = dict(adata.uns)
-    call_states(on_cluster, reference=options.reference, method=options.method, scheduler=scheduler)
+    _states_of(on_cluster, options)
     _annotate(adata, on_cluster)
 
 
+def _states_of(adata: AnnData, options: RunOptions) -> None:
+    call_states(
+        adata,
+        reference=options.reference,
+        method=options.method,
+        scheduler=options.scheduler,
+        batch_key=options.batch_key,
+    )
+
+
 def _check_options(adata: AnnData, options: RunOptions) -> None:
-    for flag, column in (("--groupby", options.groupby), ("--sample-key", options.sample_key)):
+    for flag, column in (
+        ("--groupby", options.groupby),
+        ("--sample-key", options.sample_key),
+        ("--batch-key", options.batch_key),
+    ):
         if column and column not in adata.obs:
             msg = (
                 f"{flag} {column}: no such column in the input's observations; "

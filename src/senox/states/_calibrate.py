@@ -37,6 +37,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from senox._errors import InputError
+
 MAD_TO_SD = 1.4826
 #: Smallest spread used, so that a constant program gives finite z-scores.
 MIN_SCALE = 1e-6
@@ -142,3 +144,78 @@ def shrunken_scale(own: pd.Series, whole: pd.Series, n: int) -> pd.Series:
     prior = whole * ratio
     d = max(n - 1, 0)
     return ((PRIOR_DF * prior**2 + d * own**2) / (PRIOR_DF + d)) ** 0.5
+
+
+@dataclass(frozen=True)
+class BatchCalibration:
+    """One :class:`Calibration` per batch: each observation is scaled by its own batch's.
+
+    For bulk designs whose batches (strains, donors, cell lines) differ more than their
+    conditions do: a reference pooled over batches has their spread, so a change within a
+    batch reads as small. On Marthandan 2016's five strains, the pooled proliferating
+    reference called 6 of 18 replicatively senescent samples senescent; each strain against its
+    own 3 proliferating samples, 11 of 12 (the 12th is SRR1660552, whose cycle genes are those
+    of a proliferating sample), found after looking (docs/senescence-axis.md).
+    """
+
+    batches: pd.Series
+    members: dict[str, Calibration]
+
+    @property
+    def baseline(self) -> str:
+        return "reference group of each batch"
+
+    @property
+    def n_baseline(self) -> int:
+        """The smallest batch reference (the one whose spread is least certain)."""
+        return min(c.n_baseline for c in self.members.values())
+
+    @property
+    def center(self) -> pd.DataFrame:
+        return pd.DataFrame({b: c.center for b, c in self.members.items()}).T
+
+    @property
+    def scale(self) -> pd.DataFrame:
+        return pd.DataFrame({b: c.scale for b, c in self.members.items()}).T
+
+    def zscores(self, scores: pd.DataFrame) -> pd.DataFrame:
+        """Each observation's z-scores against its own batch's reference."""
+        return self._by_batch(scores, "zscores")
+
+    def raw_zscores(self, scores: pd.DataFrame) -> pd.DataFrame:
+        """Each observation's raw distances from its own batch's reference."""
+        return self._by_batch(scores, "raw_zscores")
+
+    def _by_batch(self, scores: pd.DataFrame, how: str) -> pd.DataFrame:
+        batch = self.batches.reindex(scores.index)
+        parts = [
+            getattr(calibration, how)(scores[(batch == name).to_numpy()])
+            for name, calibration in self.members.items()
+        ]
+        joined: pd.DataFrame = pd.concat(parts).reindex(scores.index)
+        return joined
+
+
+def calibrate_by_batch(
+    scores: pd.DataFrame, baseline: pd.Series, batches: pd.Series, batch_key: str
+) -> BatchCalibration:
+    """:func:`calibrate` within each batch, against that batch's reference observations.
+
+    Every batch needs 2 or more reference observations among ``scores``' rows; otherwise a
+    one-line :class:`~senox._errors.InputError` names the batches that lack them.
+    """
+    batch = batches.reindex(scores.index).astype(str)
+    mask = baseline.reindex(scores.index, fill_value=False).astype(bool)
+    short = sorted(b for b in batch.unique() if int((mask & (batch == b)).sum()) < 2)
+    if short:
+        shown = ", ".join(short[:5]) + (" …" if len(short) > 5 else "")
+        msg = (
+            f"--batch-key {batch_key}: batch(es) {shown} hold fewer than 2 reference "
+            "observations; every batch needs 2 or more, or drop --batch-key"
+        )
+        raise InputError(msg)
+    members = {
+        b: calibrate(scores[(batch == b).to_numpy()], mask[(batch == b).to_numpy()])
+        for b in sorted(batch.unique())
+    }
+    return BatchCalibration(batch, members)

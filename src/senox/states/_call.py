@@ -22,7 +22,12 @@ from senox.score._run import (
     write_scores,
 )
 from senox.score._source import as_dask_rows, is_dask
-from senox.states._calibrate import Calibration, calibrate
+from senox.states._calibrate import (
+    BatchCalibration,
+    Calibration,
+    calibrate,
+    calibrate_by_batch,
+)
 from senox.states._cycling import cycling_decision, fit_mixture
 from senox.states._panel import PANEL_GENES, expression_frame, present_columns
 from senox.states._pass import CHUNK_ROWS, FirstPass, Scoring, first_pass, scoring_pass
@@ -262,6 +267,7 @@ def call_states(
     method: str = "rank",
     seed: int = 0,
     scheduler: str | None = None,
+    batch_key: str | None = None,
 ) -> AnnData | None:
     """Call the redox–senescence state of every observation, with a confidence.
 
@@ -289,6 +295,11 @@ def call_states(
         Address of a ``dask.distributed`` scheduler (``tcp://host:8786``): the passes over the
         matrix run on its cluster, a block of rows a task. A Dask ``X`` (e.g. one whose blocks
         each worker reads from a file) is read as it is; an in-memory one is sent in blocks.
+    batch_key
+        An ``obs`` column of batches (strains, donors, cell lines): each observation is
+        calibrated against the ``reference`` observations of its own batch (2 or more in every
+        batch), not against all of them. For bulk designs whose batches differ more than their
+        conditions (docs/senescence-axis.md). Needs ``reference``.
 
     Returns
     -------
@@ -325,10 +336,11 @@ def call_states(
         uses the report's colours).
     """
     adata = adata.copy() if copy else adata
+    batches = _batches(adata, batch_key, reference)
     data = _reading(adata, layer, scheduler)
     client = client_for(scheduler)
     with client if client is not None else nullcontext():
-        _call_states(adata, data, reference, layer, key_added, method, seed)
+        _call_states(adata, data, reference, batches, layer, key_added, method, seed)
     return adata if copy else None
 
 
@@ -336,6 +348,7 @@ def _call_states(
     adata: AnnData,
     data: AnnData,
     reference: str | tuple[str, str] | None,
+    batches: tuple[str, pd.Series] | None,
     layer: str | None,
     key_added: str,
     method: str,
@@ -351,7 +364,11 @@ def _call_states(
     proliferation = scores.loc[informative, "proliferation"]
     mixture = fit_mixture(proliferation.to_numpy())
     axis_scores = arrest_free.scores(data.obs_names).assign(proliferation=scores["proliferation"])
-    calibration = calibrate(axis_scores[informative], reference_mask)
+    calibration: Calibration | BatchCalibration = (
+        calibrate(axis_scores[informative], reference_mask)
+        if batches is None or reference_mask is None
+        else calibrate_by_batch(axis_scores[informative], reference_mask, batches[1], batches[0])
+    )
     z = calibration.zscores(axis_scores)
     cell_cycle = None if mixture.supported else _cell_cycle(data, genes, found, cycle)[informative]
     cycling, cycling_rule = cycling_decision(
@@ -392,6 +409,25 @@ def _call_states(
     adata.uns.setdefault(key_added, {})["states"] = record
 
 
+def _batches(
+    adata: AnnData, batch_key: str | None, reference: object
+) -> tuple[str, pd.Series] | None:
+    """The batch column named by ``batch_key`` (checked before any work), or None."""
+    if batch_key is None:
+        return None
+    if reference is None:
+        msg = f"--batch-key {batch_key}: batches are calibrated against their reference "
+        msg += "observations; name them with --reference COLUMN=VALUE"
+        raise InputError(msg)
+    if batch_key not in adata.obs.columns:
+        msg = (
+            f"--batch-key {batch_key}: no such column in the observations; columns: "
+            f"{', '.join(map(str, adata.obs.columns))}"
+        )
+        raise InputError(msg)
+    return batch_key, adata.obs[batch_key].astype(str)
+
+
 def _reading(adata: AnnData, layer: str | None, scheduler: str | None = None) -> AnnData:
     """``adata`` itself, or an AnnData of its ``layer`` sharing its names (nothing copied).
 
@@ -414,14 +450,15 @@ def _reading(adata: AnnData, layer: str | None, scheduler: str | None = None) ->
     return data
 
 
-def _warnings(calibration: Calibration, reference: object) -> list[str]:
+def _warnings(calibration: Calibration | BatchCalibration, reference: object) -> list[str]:
     """Plain-text warnings about the calibration (also shown by the CLI and the report)."""
     n = calibration.n_baseline
     if reference is None or n >= STABLE_BASELINE:
         return []
     error = 1.16 / n**0.5
+    where = " in its smallest batch" if isinstance(calibration, BatchCalibration) else ""
     return [
-        f"The reference {reference} holds {n} observations, so the spread that scales every "
+        f"The reference {reference} holds {n} observations{where}, so the spread that scales every "
         f"z-score is unstable (standard error about {error:.0%} of itself): calls near a bar "
         f"can flip, and a reference from one of several batches makes the others look extreme. "
         f"Prefer {STABLE_BASELINE} or more reference observations that span the data's batches."
@@ -459,7 +496,10 @@ def _undecided_arrest(rule: dict[str, Any]) -> list[str]:
 
 
 def _record(
-    calibration: Calibration, reference: object, state: pd.Series, clusters: list[dict[str, Any]]
+    calibration: Calibration | BatchCalibration,
+    reference: object,
+    state: pd.Series,
+    clusters: list[dict[str, Any]],
 ) -> dict[str, Any]:
     counts = state.value_counts()
     return {
