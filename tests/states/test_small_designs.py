@@ -194,6 +194,12 @@ def test_a_batch_key_calibrates_each_batch_against_its_own_reference() -> None:
     assert state[truth == "senescent_p53"].isin(SENESCENT).all(), state
     assert state[truth == "proliferating"].isin(["proliferating", "escape_like"]).all(), state
     assert called.uns["senox"]["states"]["baseline"] == "reference group of each batch"
+    # An observation without any expression is 'other' and still gets its batch's z-scores.
+    adata.X[-1] = 0.0
+    empty = call_states(adata, reference="ref=yes", batch_key="strain", copy=True)
+    assert empty is not None
+    assert empty.obs["senox_state"].iloc[-1] == "other"
+    assert np.isfinite(empty.obsm["senox_zscores"].to_numpy()).all()
 
 
 def test_batch_key_errors_are_one_line() -> None:

@@ -218,4 +218,4 @@ def calibrate_by_batch(
         b: calibrate(scores[(batch == b).to_numpy()], mask[(batch == b).to_numpy()])
         for b in sorted(batch.unique())
     }
-    return BatchCalibration(batch, members)
+    return BatchCalibration(batches.astype(str), members)  # every observation, not only these
