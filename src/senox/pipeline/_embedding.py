@@ -229,7 +229,7 @@ def principal_axes(
     randomized (Halko et al. 2011): a fixed number of products with the operator, whatever its
     spectrum. ARPACK (``scipy.sparse.linalg.svds``), used before, took 10.6 s on the 50,000-cell
     fit subsample of ``benchmarks/bench_run.py``'s 100,000-cell input, whose spectrum is flat,
-    against 2.9 s for this (2026-12-06); scikit-learn's ``randomized_svd`` does not take a
+    against 3.0 s for this (2026-12-06); scikit-learn's ``randomized_svd`` does not take a
     linear operator, and centring the subsample explicitly would densify it. Each component's
     sign puts its largest loading positive (scikit-learn's ``svd_flip`` on the loadings).
     """

@@ -364,7 +364,7 @@ def _check_scheduler(scheduler: str | None) -> None:
         client.close()
 
 
-def _call_states(adata: AnnData, options: RunOptions) -> None:
+def _scores_and_states(adata: AnnData, options: RunOptions) -> None:
     """Score the programs and call states, on ``options.scheduler``'s cluster if there is one.
 
     On a cluster, every pass over the matrix runs there, a block of rows a task: a backed
@@ -459,7 +459,7 @@ def run_pipeline(
             adata.X.sum_duplicates()  # in place, once, before two threads read it
         background = _InThread(_report_data, adata, options.seed)
     with steps.step("scoring programs and calling states"):
-        _call_states(adata, options)
+        _scores_and_states(adata, options)
         by_group = _fractions(adata, options)
         scores = pd.DataFrame(adata.obsm["senox_scores"], index=adata.obs_names)
         states = _states_table(adata, scores)

@@ -538,25 +538,22 @@ def _contrast_share(ctx: ReportContext) -> pd.DataFrame | None:
     )
 
 
-#: Figures drawn from the simulated strategies; every other figure needs only the data.
-SIMULATION_FIGURES = frozenset({"trajectories", "relapse_free"})
+def draw_data_figures(ctx: ReportContext) -> dict[str, Image]:
+    """The figures ``ctx`` can draw, by key, for :func:`render_report`'s ``drawn``.
 
-
-def draw_data_figures(ctx: ReportContext) -> dict[str, Image | None]:
-    """The figures of ``ctx`` that do not read the simulation, by key, for :func:`render_report`.
-
-    ``senox run`` draws them while the strategies are simulated in another thread.
+    ``senox run`` calls it with a context that has the data but no simulation yet, while the
+    strategies are simulated in another thread: the figures of the simulation then come out
+    empty and are left out, to be drawn by :func:`render_report`.
     """
-    return {
-        key: draw() for key, _, _, _, draw in _figure_specs(ctx) if key not in SIMULATION_FIGURES
-    }
+    drawn = {key: draw() for key, _, _, _, draw in _figure_specs(ctx)}
+    return {key: image for key, image in drawn.items() if image is not None}
 
 
-def _page(ctx: ReportContext, drawn: Mapping[str, Image | None]) -> _Page:
+def _page(ctx: ReportContext, drawn: Mapping[str, Image]) -> _Page:
     page = _Page()
     number = 0
     for key, section, title, caption, draw in _figure_specs(ctx):
-        image = drawn[key] if key in drawn else draw()
+        image = drawn.get(key) or draw()
         if image is None:
             continue
         number += 1
@@ -659,13 +656,11 @@ def _datatables() -> tuple[str, Markup]:
     return encoded, Markup(css)
 
 
-def render_report(
-    context: ReportContext, *, drawn: Mapping[str, Image | None] | None = None
-) -> str:
+def render_report(context: ReportContext, *, drawn: Mapping[str, Image] | None = None) -> str:
     """The report of ``context`` as one self-contained HTML string (nothing is written).
 
     ``drawn``: figures already drawn by :func:`draw_data_figures` from a context with the same
-    data; the others are drawn here.
+    data; every other figure is drawn here.
     """
     page = _page(context, drawn or {})
     colors = state_colors(context.states["state"]) if context.states is not None else {}

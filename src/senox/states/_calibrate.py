@@ -152,10 +152,11 @@ class BatchCalibration:
 
     For bulk designs whose batches (strains, donors, cell lines) differ more than their
     conditions do: a reference pooled over batches has their spread, so a change within a
-    batch reads as small. On Marthandan 2016's five strains, the pooled proliferating
-    reference called 6 of 18 replicatively senescent samples senescent; each strain against its
-    own 3 proliferating samples, 11 of 12 (the 12th is SRR1660552, whose cycle genes are those
-    of a proliferating sample), found after looking (docs/senescence-axis.md).
+    batch reads as small. On the 24 Marthandan 2016 samples of four strains with their own
+    controls, the pooled proliferating reference called 9 of 12 replicatively senescent samples
+    senescent; each strain against its own 3 proliferating samples, 11 of 12 (the 12th is
+    SRR1660552, whose cycle genes are those of a proliferating sample). Found after looking,
+    so not a test (docs/senescence-axis.md).
     """
 
     batches: pd.Series
