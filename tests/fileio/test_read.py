@@ -445,11 +445,6 @@ def _case_header_only_csv(tmp_path):
     return write_lines(tmp_path / "header_only.csv", [",".join(["", *CELLS])]), {}
 
 
-def _case_duplicate_genes(tmp_path):
-    frame = pd.DataFrame(COUNTS.T, index=[*GENES[:-1], "TP53"], columns=CELLS)
-    return write_csv(tmp_path / "duplicates.csv", frame), {}
-
-
 def _case_duplicate_cells(tmp_path):
     frame = pd.DataFrame(COUNTS.T, index=GENES, columns=[*CELLS[:-1], "cell1"])
     return write_csv(tmp_path / "dup_cells.csv", frame), {}
@@ -610,9 +605,6 @@ def _case_mtx_too_many_entries(tmp_path):
         pytest.param(_case_bad_mtx, "cannot read", id="bad-mtx"),
         pytest.param(_case_empty_h5ad, "empty", id="empty-h5ad"),
         pytest.param(_case_header_only_csv, "empty", id="empty-csv"),
-        pytest.param(
-            _case_duplicate_genes, "duplicate gene identifiers (1, e.g. 'TP53')", id="dup-genes"
-        ),
         pytest.param(_case_duplicate_cells, "duplicate observation", id="dup-cells"),
         pytest.param(_case_negative, "negative", id="negative"),
         pytest.param(_case_nan, "NaN or infinite", id="nan"),

@@ -425,49 +425,193 @@ def _keep_gene_expression(matrix: Matrix, genes: pd.DataFrame) -> tuple[Matrix, 
 # --- dense tables
 
 
-def _separator(path: Path) -> str:
+def _separator(path: Path, line: str) -> str:
     name = path.name.lower().removesuffix(".gz")
     if name.endswith(".csv"):
         return ","
     if name.endswith(".tsv"):
         return "\t"
-    first = _first_line(path)
-    return "\t" if "\t" in first else "," if "," in first else r"\s+"
+    return "\t" if "\t" in line else "," if "," in line else r"\s+"
 
 
-def _first_line(path: Path) -> str:
+@contextmanager
+def _text(path: Path) -> Iterator[Any]:
+    """``path`` opened as text (gzipped or not), a byte-order mark dropped."""
     with _reading(path, "a text table"):
         if path.name.lower().endswith(".gz"):
             with gzip.open(path, "rt", encoding="utf-8-sig") as fh:
-                return fh.readline().rstrip("\r\n")
-        with path.open(encoding="utf-8-sig") as fh:
-            return fh.readline().rstrip("\r\n")
+                yield fh
+        else:
+            with path.open(encoding="utf-8-sig") as fh:
+                yield fh
 
 
-def _header(path: Path, sep: str) -> list[str]:
-    line = _first_line(path)
+def _first_line(path: Path) -> str:
+    with _text(path) as fh:
+        return str(fh.readline()).rstrip("\r\n")
+
+
+def _header_line(path: Path) -> tuple[int, str]:
+    """The number of comment lines before a table's header, and the header line.
+
+    A comment line starts with ``#`` and holds neither a tab nor a comma, as the command line
+    featureCounts writes above its table; a header that starts with ``#`` has separators.
+    """
+    with _text(path) as fh:
+        for skipped, raw in enumerate(fh):
+            line = str(raw).rstrip("\r\n")
+            if not (line.startswith("#") and "\t" not in line and "," not in line):
+                return skipped, line
+    return 0, ""
+
+
+def _fields(line: str, sep: str) -> list[str]:
     if sep == r"\s+":
         return line.split()
     return next(csv.reader([line], delimiter=sep))
 
 
 def _read_table(path: Path, orientation: Orientation, orthologs: pd.Series[str] | None) -> _Parsed:
-    sep = _separator(path)
-    header = _header(path, sep)
+    skip, line = _header_line(path)
+    sep = _separator(path, line)
     with _reading(path, "a text table"):
         try:
-            frame = pd.read_csv(path, sep=sep, header=None, skiprows=1, index_col=0, dtype={0: str})
+            frame = pd.read_csv(
+                path, sep=sep, header=None, skiprows=skip + 1, index_col=0, dtype={0: str}
+            )
         except pd.errors.EmptyDataError:
             frame = pd.DataFrame()
     _check_not_empty(path, *frame.shape)
-    columns = _column_labels(path, header, frame.shape[1])
-    _check_numeric(path, frame, columns)
-    values = frame.to_numpy(dtype=np.float64)
+    frame.columns = _column_labels(path, _fields(line, sep), frame.shape[1])
     rows = pd.Index(frame.index.fillna("").astype(str), dtype=object)
-    genes_in_rows = _table_genes_in_rows(path, rows, columns, orientation, orthologs)
-    if genes_in_rows:
-        return _Parsed(values.T, pd.DataFrame(index=columns), (rows,), "genes_in_rows")
-    return _Parsed(values, pd.DataFrame(index=rows), (columns,), "genes_in_columns")
+    n_text = _n_annotation_columns(frame)
+    labels = [rows, *(_filled(frame.iloc[:, i], rows) for i in range(n_text))]
+    counts = frame.iloc[:, n_text:]
+    genes_in_rows = _table_genes_in_rows(path, labels, counts.columns, orientation, orthologs)
+    if not genes_in_rows:
+        _check_numeric(path, counts)
+        obs = frame.iloc[:, :n_text].set_axis(rows)
+        return _Parsed(
+            counts.to_numpy(dtype=np.float64), obs, (counts.columns,), "genes_in_columns"
+        )
+    counts = _without_positions(path, counts)
+    _check_numeric(path, counts)
+    kept = _without_read_counters(path, rows)
+    values = counts.to_numpy(dtype=np.float64)[kept].T
+    candidates = _gene_id_candidates([ids[kept] for ids in labels])
+    obs = pd.DataFrame(index=_sample_names(path, counts.columns))
+    return _Parsed(values, obs, candidates, "genes_in_rows")
+
+
+def _n_annotation_columns(frame: pd.DataFrame) -> int:
+    """How many leading columns hold text, not numbers: gene (or sample) annotations.
+
+    A column is text when fewer than half its filled values are numbers, so that a count column
+    with a stray word in it is not taken for an annotation (it is refused instead). Only the
+    columns before the first numeric one count; a text column after it is refused too.
+    """
+    for position in range(frame.shape[1]):
+        values = frame.iloc[:, position]
+        if pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values):
+            return position
+        filled = values.dropna()
+        if len(filled) and pd.to_numeric(filled, errors="coerce").notna().mean() >= 0.5:
+            return position
+    return frame.shape[1]
+
+
+def _filled(values: pd.Series, rows: pd.Index[str]) -> pd.Index[str]:
+    """An annotation column as labels; a missing name falls back to the row's label."""
+    names = values.astype("string").str.strip().fillna("").to_numpy(dtype=object)
+    return pd.Index(np.where(names == "", rows.to_numpy(dtype=object), names), dtype=object)
+
+
+#: Columns a counting tool writes beside the counts, not samples: featureCounts' gene
+#: coordinates (Chr, Start, End, Strand, Length; Liao et al. 2014, Bioinformatics 30:923) and
+#: the gene lengths of RSEM and salmon tables. Compared case-insensitively.
+_POSITION_COLUMNS = frozenset(
+    {"chr", "chromosome", "start", "end", "strand", "length", "effective_length", "efflength"}
+)
+#: Rows that count reads no gene received: htseq-count's (Anders et al. 2015, Bioinformatics
+#: 31:166) and STAR's ReadsPerGene.out.tab (Dobin et al. 2013, Bioinformatics 29:15).
+_READ_COUNTERS = frozenset(
+    {
+        "__no_feature", "__ambiguous", "__too_low_aQual", "__not_aligned",
+        "__alignment_not_unique", "N_unmapped", "N_multimapping", "N_noFeature", "N_ambiguous",
+    }
+)  # fmt: skip
+#: A gene label that joins an Ensembl ID and a name, e.g. ``ENSG00000141510.17|TP53``.
+_JOINED_ID = r"^(ENS[A-Z]*G\d+(?:\.\d+)?)[|_:](.+)$"
+
+
+def _without_positions(path: Path, counts: pd.DataFrame) -> pd.DataFrame:
+    drop = np.array(
+        [str(c).strip().lower() in _POSITION_COLUMNS for c in counts.columns], dtype=bool
+    )
+    if drop.any():
+        logger.info(
+            "%s: columns %s are gene annotations, not samples: left out",
+            path, ", ".join(map(str, counts.columns[drop])),
+        )  # fmt: skip
+    return counts.loc[:, ~drop]
+
+
+def _without_read_counters(path: Path, rows: pd.Index[str]) -> NDArray[np.bool_]:
+    """Rows to keep: all but the counters of unassigned reads (they are not genes)."""
+    counters = rows.isin(_READ_COUNTERS)
+    if counters.any():
+        logger.info(
+            "%s: %d rows count unassigned reads (e.g. %s), not genes: left out",
+            path, int(counters.sum()), _examples(rows[counters]),
+        )  # fmt: skip
+    return np.asarray(~counters)
+
+
+def _gene_id_candidates(labels: Sequence[pd.Index[str]]) -> tuple[pd.Index[str], ...]:
+    """Each gene label column, plus both halves of labels that join an ID and a name."""
+    candidates = list(labels)
+    for ids in labels:
+        parts = ids.str.extract(_JOINED_ID)
+        if parts[0].notna().mean() > 0.5:
+            candidates += [
+                pd.Index(parts[i].fillna(pd.Series(ids, index=parts.index)), dtype=object)
+                for i in (0, 1)
+            ]
+    return tuple(candidates)
+
+
+def _sample_names(path: Path, columns: pd.Index[str]) -> pd.Index[str]:
+    """Sample labels; BAM paths (featureCounts' labels) become the sample names within them.
+
+    The folder is dropped, then the longest ending all labels share that starts at a ``.``,
+    ``_`` or ``-`` (``.sorted.bam``, ``_dedup.bam``) and STAR's ``Aligned`` before it; the
+    labels are kept as they are when that would leave two alike or one empty.
+    """
+    names = pd.Index([str(c) for c in columns], dtype=object)
+    if not names.str.lower().str.endswith(".bam").all():
+        return names
+    files = [Path(n).name for n in names]
+    stems = [f[: -len(_shared_ending(files))] for f in files]
+    if all(s.endswith(_STAR_PREFIX) for s in stems):
+        stems = [s[: -len(_STAR_PREFIX)] for s in stems]
+    if "" in stems or len(set(stems)) < len(stems):
+        return names
+    logger.info("%s: sample labels are BAM files; named %s", path, _examples(stems))
+    return pd.Index(stems, dtype=object)
+
+
+#: STAR names its BAM files ``{prefix}Aligned.sortedByCoord.out.bam``.
+_STAR_PREFIX = "Aligned"
+
+
+def _shared_ending(files: Sequence[str]) -> str:
+    """The longest ending of every name in ``files`` that starts at a ``.``, ``_`` or ``-``."""
+    first = files[0]
+    for start in range(len(first)):
+        ending = first[start:]
+        if first[start] in "._-" and all(f.endswith(ending) for f in files):
+            return ending
+    return ""
 
 
 def _column_labels(path: Path, header: list[str], n_columns: int) -> pd.Index[str]:
@@ -483,7 +627,7 @@ def _column_labels(path: Path, header: list[str], n_columns: int) -> pd.Index[st
     return pd.Index(header, dtype=object)
 
 
-def _check_numeric(path: Path, frame: pd.DataFrame, columns: pd.Index[str]) -> None:
+def _check_numeric(path: Path, frame: pd.DataFrame) -> None:
     numeric = [
         pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype)
         for dtype in frame.dtypes
@@ -495,26 +639,32 @@ def _check_numeric(path: Path, frame: pd.DataFrame, columns: pd.Index[str]) -> N
     text = values[pd.to_numeric(values, errors="coerce").isna() & values.notna()]
     example = text.iloc[0] if len(text) else values.iloc[0]  # a True/False column: any value
     msg = (
-        f"{path}: column {columns[bad]!r} holds text ({str(example)!r}), not numbers; the "
-        "first column must hold the row labels and every other column numbers"
+        f"{path}: column {frame.columns[bad]!r} holds text ({str(example)!r}), not numbers; "
+        "the first column must hold the row labels, then any columns of gene names, and every "
+        "other column numbers"
     )
     raise InputError(msg)
 
 
 def _table_genes_in_rows(
     path: Path,
-    rows: pd.Index[str],
+    rows: Sequence[pd.Index[str]],
     columns: pd.Index[str],
     orientation: Orientation,
     orthologs: pd.Series[str] | None,
 ) -> bool:
-    """Whether genes are the rows: as asked, or where more labels are gene identifiers."""
+    """Whether genes are the rows: as asked, or where more labels are gene identifiers.
+
+    ``rows``: the row labels and any text columns beside them (gene names); the one holding
+    the most gene identifiers speaks for the rows.
+    """
     if orientation != "auto":
         return orientation == "genes_in_rows"
-    in_rows, in_columns = (_n_gene_identifiers(ids, orthologs) for ids in (rows, columns))
+    in_rows = max(_n_gene_identifiers(ids, orthologs) for ids in rows)
+    in_columns = _n_gene_identifiers(columns, orthologs)
     if in_rows == in_columns:
         msg = (
-            f"{path}: cannot tell whether genes are the rows (e.g. {_examples(rows)}) or the "
+            f"{path}: cannot tell whether genes are the rows (e.g. {_examples(rows[0])}) or the "
             f"columns (e.g. {_examples(columns)}): {in_rows} known gene identifiers in each; "
             "pass --orientation genes_in_rows or genes_in_columns (orientation=)"
         )
@@ -906,7 +1056,13 @@ def read(
         ``genes.tsv``, and ``barcodes.tsv``, each optionally gzipped); a 10x CellRanger
         ``.h5`` file (v3 or v2 layout); a Matrix Market ``.mtx[.gz]`` file with gene and cell
         lists; or a dense ``.csv``/``.tsv``/``.txt`` table (optionally gzipped) whose first
-        column holds row labels and whose header holds column labels.
+        column holds row labels and whose header holds column labels. In a table, leading
+        ``#`` lines without a separator (featureCounts' command line) are skipped; text
+        columns between the row labels and the first numbers are further gene labels (gene
+        names) or, with genes in the columns, ``obs`` columns; featureCounts' ``Chr``,
+        ``Start``, ``End``, ``Strand``, ``Length`` columns and htseq-count's and STAR's
+        counters of unassigned reads are left out; BAM paths as sample labels become the
+        sample names in them.
     orientation
         Whether genes are the rows or the columns of a ``.mtx`` file or a table. ``"auto"``:
         for ``.mtx``, the axis as long as the gene list; for a table, the axis whose labels
@@ -918,8 +1074,11 @@ def read(
         Ensembl IDs such as ``ENSRNOG…``) needs ``orthologs``. For 10x inputs, the ID and the
         name columns are both tried and the one giving more distinct human symbols is kept
         (the IDs on ties): so ``gene_id="symbol"`` reads the names, and IDs repeated under
-        different names make the names win. Identifiers repeated in the kept column are
-        merged like genes that map to one symbol, with a warning; other inputs refuse them.
+        different names make the names win. Tables are read the same way with their columns
+        of gene names, and labels joining an Ensembl ID and a name (``ENSG…|TP53``) are tried
+        as both halves. Identifiers repeated in the kept column of a table or a 10x gene list
+        are merged like genes that map to one symbol, with a warning; other inputs refuse
+        them.
         With ``gene_id="auto"``, identifiers that mix Ensembl IDs and symbols are each mapped
         as what they are, with a warning that counts each kind.
     values
@@ -996,7 +1155,9 @@ def read(
     parsed = _parse(path, fmt, orientation, genes, cells, lookup)
     _check_not_empty(path, *parsed.matrix.shape)
     _check_labels(path, pd.Index(parsed.obs.index), "observation")
-    _check_labels(path, parsed.gene_ids[0], "gene", unique=len(parsed.gene_ids) == 1)
+    _check_labels(
+        path, parsed.gene_ids[0], "gene", unique=len(parsed.gene_ids) == 1 and fmt != "table"
+    )
     obs_table = parsed.obs if sheet is None else _with_sample_sheet(parsed.obs, sheet)
     kind = _decide_values(path, parsed, values)
     found = _map_genes(path, parsed.gene_ids, species=species, gene_id=gene_id, orthologs=lookup)
