@@ -26,7 +26,7 @@ from senox.report import (
 )
 from senox.report import _figures as figures
 from senox.report._figures import kaplan_meier, pretty
-from senox.report._render import _figure_specs
+from senox.report._render import _figure_specs, _headlines
 from tests.report.conftest import make_context, make_vulnerabilities
 
 if TYPE_CHECKING:
@@ -419,3 +419,14 @@ def test_user_names_reach_the_figures_literally() -> None:
     svg = base64.b64decode(curves.src.split(",", 1)[1]).decode("utf-8")
     assert r"chemo+$\foo$ (n=20" in svg
     assert "_chemo alone (n=20" in svg
+
+
+def test_headline_counts_take_the_number_of_their_noun(context: ReportContext) -> None:
+    one = dataclasses.replace(context, vulnerabilities=make_vulnerabilities().iloc[:1])
+    many = dataclasses.replace(context, vulnerabilities=make_vulnerabilities())
+    assert "1 vulnerability hypothesis: 1 agent against 1 target, across 1 state." in (
+        _headlines(one)
+    )
+    assert "8 vulnerability hypotheses: 8 agents against 8 targets, across 4 states." in (
+        _headlines(many)
+    )

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from senox._errors import InputError
+from senox._groups import group_order
 from senox._palette import GROUP_COLORS, STRATEGY_COLORS, cycle, state_colors
 
 if TYPE_CHECKING:
@@ -42,14 +43,6 @@ def _obs_column(adata: AnnData, column: str, fix: str) -> pd.Series:
         raise InputError(msg)
     values: pd.Series = adata.obs[column]
     return values
-
-
-def _categories(values: pd.Series) -> list[str]:
-    """Category order for a categorical column, order of appearance otherwise."""
-    if isinstance(values.dtype, pd.CategoricalDtype):
-        present = set(values.astype(str))
-        return [str(c) for c in values.cat.categories if str(c) in present]
-    return [str(v) for v in pd.unique(values.astype(str))]
 
 
 def _uns_colors(adata: AnnData, column: str) -> dict[str, str]:
@@ -130,7 +123,7 @@ def scores(
         if groupby is None
         else _obs_column(adata, groupby, "name a column of obs")
     )
-    groups = ["all"] if groupby is None else _categories(labels)
+    groups = ["all"] if groupby is None else group_order(labels)
     if kind not in _SCORE_PLOTS:
         msg = f"kind={kind!r}: use {' or '.join(map(repr, _SCORE_PLOTS))}"
         raise InputError(msg)
@@ -237,7 +230,7 @@ def states(
     name, xy = _basis(adata, basis)
     ax = _new_axes(ax, (5.5, 4.0))
     dot = size if size is not None else 120000 / max(adata.n_obs, 1)
-    order = _categories(adata.obs[f"{key_added}_state"])
+    order = group_order(adata.obs[f"{key_added}_state"])
     for s in order:
         mask = state == s
         ax.scatter(xy[mask, 0], xy[mask, 1], s=min(dot, 40.0), color=colors[s], lw=0,
@@ -284,9 +277,9 @@ def state_fractions(
         if groupby is None
         else _obs_column(adata, groupby, "name a column of obs").astype(str)
     )
-    groups = ["all"] if groupby is None else _categories(adata.obs[groupby])
+    groups = ["all"] if groupby is None else group_order(adata.obs[groupby])
     table = pd.crosstab(labels, state, normalize="index").reindex(index=groups)
-    order = [s for s in _categories(adata.obs[f"{key_added}_state"]) if s in table.columns]
+    order = [s for s in group_order(adata.obs[f"{key_added}_state"]) if s in table.columns]
     ax = _new_axes(ax, (6.0, max(1.8, 0.45 * len(groups) + 1.0)))
     left = np.zeros(len(groups))
     for s in order:

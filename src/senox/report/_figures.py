@@ -32,6 +32,7 @@ from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter, NullFormatter
 from scipy import stats
 
+from senox._groups import group_order
 from senox._palette import (
     GROUP_COLORS,
     STRATEGY_COLORS,
@@ -196,17 +197,25 @@ def spans_decades(values: np.ndarray) -> bool:
 
 
 def _group_labels(index: pd.Index, groups: pd.Series | None) -> pd.Series:
-    """Each observation's group as text (``all`` without groups, ``unassigned`` where missing)."""
+    """Each observation's group as text (``all`` without groups, ``unassigned`` where missing).
+
+    The result is categorical, its categories in :func:`senox._groups.group_order`.
+    """
     if groups is None:
-        return pd.Series("all", index=index)
-    return groups.reindex(index).astype(object).fillna("unassigned").astype(str)
+        return pd.Series(pd.Categorical(["all"] * len(index)), index=index)
+    aligned = groups.reindex(index)
+    labels = aligned.astype(object).fillna("unassigned").astype(str)
+    order = group_order(aligned)
+    if aligned.isna().any() and "unassigned" not in order:
+        order.append("unassigned")
+    return pd.Series(pd.Categorical(labels, categories=order), index=index)
 
 
 def _largest(labels: pd.Series) -> tuple[list[str], int]:
-    """The ``MAX_GROUPS`` largest groups, in order of first appearance, and the group count."""
-    sizes = labels.value_counts()
+    """The ``MAX_GROUPS`` largest groups, in :func:`~senox._groups.group_order`, and the count."""
+    sizes = labels.astype(str).value_counts()
     largest = set(sizes.index[:MAX_GROUPS])
-    return [name for name in dict.fromkeys(labels) if name in largest], len(sizes)
+    return [name for name in group_order(labels) if name in largest], len(sizes)
 
 
 def _qc_measure(ax: Axes, values: pd.Series, labels: pd.Series, title: str) -> None:
@@ -304,7 +313,7 @@ def score_distributions(
     ncols = min(3, len(programs))
     nrows = math.ceil(len(programs) / ncols)
     tall = max(len(n) for n in names) > 10 or len(names) > 3
-    codes = labels.map({name: i for i, name in enumerate(names)}).fillna(-1).to_numpy()
+    codes = labels.astype(str).map({name: i for i, name in enumerate(names)}).fillna(-1).to_numpy()
     with mpl.rc_context(_RC):
         fig = _new(nrows * (2.3 if tall else 1.9) + 0.4, 7.5 if len(names) > 4 else WIDTH)
         axes = fig.subplots(nrows, ncols, squeeze=False).ravel()

@@ -303,6 +303,11 @@ def _percent(x: float) -> str:
     return f"{100 * x:.0f}%" if x >= 0.01 or x == 0 else "<1%"
 
 
+def _counted(n: int, one: str, many: str | None = None) -> str:
+    """``n`` with the noun in the number it takes: 1 agent, 2 agents."""
+    return f"{n:,} {one if n == 1 else (many or one + 's')}"
+
+
 def _headlines(ctx: ReportContext) -> list[str]:
     lines = [
         f"{ctx.n_obs:,} {'cells' if ctx.data_kind == 'single-cell' else 'samples'} × "
@@ -319,12 +324,15 @@ def _headlines(ctx: ReportContext) -> list[str]:
             f"the most common state is {pretty(share.index[0])} ({_percent(float(share.iloc[0]))})."
         )
     if ctx.subclusters is not None and len(ctx.subclusters):
-        lines.append(f"Senescent observations fall into {len(ctx.subclusters)} sub-clusters.")
+        found = _counted(len(ctx.subclusters), "sub-cluster")
+        lines.append(f"Senescent observations fall into {found}.")
     if ctx.vulnerabilities is not None and len(ctx.vulnerabilities):
         v = ctx.vulnerabilities
         lines.append(
-            f"{len(v):,} vulnerability hypotheses: {v['agent'].nunique():,} agents against "
-            f"{v['target'].nunique():,} targets, across {v['state'].nunique()} states."
+            f"{_counted(len(v), 'vulnerability hypothesis', 'vulnerability hypotheses')}: "
+            f"{_counted(v['agent'].nunique(), 'agent')} against "
+            f"{_counted(v['target'].nunique(), 'target')}, across "
+            f"{_counted(v['state'].nunique(), 'state')}."
         )
     if ctx.context == "normal":
         lines.append(

@@ -12,6 +12,7 @@ import pandas as pd
 from senox import __version__
 from senox._dask import client_for
 from senox._errors import InputError
+from senox._groups import group_order
 from senox._palette import STATE_COLORS
 from senox.programs import Program, catalogue
 from senox.score._run import (
@@ -524,6 +525,8 @@ def state_fractions(adata: AnnData, groupby: str, *, key_added: str = "senox") -
     table = pd.crosstab(adata.obs[groupby].astype(str), states, normalize="index").reindex(
         columns=list(STATE_NAMES), fill_value=0.0
     )
+    order = group_order(adata.obs[groupby])
+    table = table.reindex(index=order + [g for g in table.index if g not in order])
     table.insert(0, "n", adata.obs[groupby].astype(str).value_counts().reindex(table.index))
     table.index.name = groupby
     return table
