@@ -405,8 +405,8 @@ def _case_missing(tmp_path):
 
 
 def _case_unknown_format(tmp_path):
-    path = tmp_path / "data.xlsx"
-    path.write_bytes(b"PK")
+    path = tmp_path / "data.parquet"
+    path.write_bytes(b"PAR1")
     return path, {}
 
 

@@ -168,3 +168,28 @@ def test_a_header_starting_with_hash_is_a_header(tmp_path):
         "\t".join([gene, *map(str, COUNTS[:, j])]) for j, gene in enumerate(GENES)
     ]
     assert_same_data(read(write_lines(tmp_path / "hash.tsv", lines)), plain(tmp_path))
+
+
+def test_excel_unicode_text_is_read(tmp_path):
+    """Excel's "Unicode text" export: UTF-16 with a byte-order mark, tab-separated."""
+    path = tmp_path / "unicode.txt"
+    frame = pd.DataFrame(COUNTS.T, index=GENES, columns=CELLS)
+    path.write_bytes(frame.to_csv(sep="\t").encode("utf-16"))
+    sheet = tmp_path / "sheet.txt"
+    lines = "sample\tgroup\n" + "".join(f"{c}\t{g}\n" for c, g in zip(CELLS, "aabbcc", strict=True))
+    sheet.write_bytes(lines.encode("utf-16"))
+    adata = read(path, obs=sheet)
+    assert_same_data(adata, plain(tmp_path))
+    assert adata.obs["group"].tolist() == list("aabbcc")
+
+
+@pytest.mark.parametrize("name", ["counts.xlsx", "counts.csv"])
+def test_a_workbook_is_refused_with_what_to_do(tmp_path, name):
+    path = tmp_path / name
+    path.write_bytes(b"PK\x03\x04" + bytes(60))  # a zip archive, as an .xlsx is
+    with pytest.raises(InputError, match=f"{name}: a spreadsheet workbook, not a text table; save"):
+        read(path)
+    good = tmp_path / "plain.csv"
+    pd.DataFrame(COUNTS.T, index=GENES, columns=CELLS).to_csv(good)
+    with pytest.raises(InputError, match="save the sheet as CSV"):
+        read(good, obs=path)

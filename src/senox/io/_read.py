@@ -144,6 +144,7 @@ def _detect_format(path: Path) -> str:
         return "mtx"
     if name.endswith(_TABLE_SUFFIXES):
         return "table"
+    _check_not_workbook(path, "a text table")
     msg = f"{path}: unknown format; senox reads {_FORMATS}"
     raise InputError(msg)
 
@@ -434,15 +435,46 @@ def _separator(path: Path, line: str) -> str:
     return "\t" if "\t" in line else "," if "," in line else r"\s+"
 
 
+#: The first bytes of files that are not text tables: Excel workbooks (xlsx and ods are zip
+#: archives; xls an OLE2 compound file).
+_WORKBOOK_MAGIC = (b"PK\x03\x04", b"\xd0\xcf\x11\xe0")
+_WORKBOOK_SUFFIXES = (".xlsx", ".xls", ".xlsm", ".ods")
+
+
+def _opened(path: Path) -> Any:
+    """``path`` opened for reading bytes, through gzip where its name ends in ``.gz``."""
+    return gzip.open(path, "rb") if path.name.lower().endswith(".gz") else path.open("rb")
+
+
+def _encoding(path: Path) -> str:
+    """UTF-16 where a UTF-16 byte-order mark says so (Excel's "Unicode text"), else UTF-8."""
+    with _reading(path, "a text table"), _opened(path) as fh:
+        start = fh.read(2)
+    return "utf-16" if start in (b"\xff\xfe", b"\xfe\xff") else "utf-8-sig"
+
+
+def _check_not_workbook(path: Path, what: str) -> None:
+    """Refuse a spreadsheet workbook given where a text table belongs, saying what to do."""
+    with _reading(path, what), _opened(path) as fh:
+        start = fh.read(4)
+    if path.name.lower().endswith(_WORKBOOK_SUFFIXES) or start in _WORKBOOK_MAGIC:
+        msg = (
+            f"{path}: a spreadsheet workbook, not a text table; save the sheet as CSV or "
+            "tab-separated text and pass that file"
+        )
+        raise InputError(msg)
+
+
 @contextmanager
 def _text(path: Path) -> Iterator[Any]:
-    """``path`` opened as text (gzipped or not), a byte-order mark dropped."""
+    """``path`` opened as text (gzipped or not; UTF-8 or UTF-16), a byte-order mark dropped."""
+    encoding = _encoding(path)
     with _reading(path, "a text table"):
         if path.name.lower().endswith(".gz"):
-            with gzip.open(path, "rt", encoding="utf-8-sig") as fh:
+            with gzip.open(path, "rt", encoding=encoding) as fh:
                 yield fh
         else:
-            with path.open(encoding="utf-8-sig") as fh:
+            with path.open(encoding=encoding) as fh:
                 yield fh
 
 
@@ -472,13 +504,15 @@ def _fields(line: str, sep: str) -> list[str]:
 
 
 def _read_table(path: Path, orientation: Orientation, orthologs: pd.Series[str] | None) -> _Parsed:
+    _check_not_workbook(path, "a text table")
     skip, line = _header_line(path)
     sep = _separator(path, line)
     with _reading(path, "a text table"):
         try:
             frame = pd.read_csv(
-                path, sep=sep, header=None, skiprows=skip + 1, index_col=0, dtype={0: str}
-            )
+                path, sep=sep, header=None, skiprows=skip + 1, index_col=0, dtype={0: str},
+                encoding=_encoding(path),
+            )  # fmt: skip
         except pd.errors.EmptyDataError:
             frame = pd.DataFrame()
     _check_not_empty(path, *frame.shape)
@@ -943,10 +977,11 @@ def _read_delimited(path: Path, what: str) -> pd.DataFrame:
     if not path.is_file():
         msg = f"{path}: {what} not found; check the path"
         raise InputError(msg)
+    _check_not_workbook(path, what)
     header = _first_line(path)
     separator = max(_DELIMITERS, key=header.count)
     with _reading(path, what):
-        table: pd.DataFrame = pd.read_csv(path, sep=separator, dtype=str, encoding="utf-8-sig")
+        table: pd.DataFrame = pd.read_csv(path, sep=separator, dtype=str, encoding=_encoding(path))
     return table
 
 
