@@ -111,4 +111,16 @@ EXPECTATIONS = [
                 "PD16/PD26 proliferate (the study's annotation): with a PD16 reference every "
                 "PD16/PD26 sample is called proliferating or escape_like",
                 note="added 2026-12-06, before its first run"),
+    # Added 2026-12-06 (evening), before the run that first computed them: designs without a
+    # reference, where the cycling group found by the split of the proliferation scores may
+    # stand in for one (planted bulk designs of 3 + 3 called every senescent sample quiescent).
+    Expectation("marthandan_pd", "noref_senescent_share_of_late", ">=", 4 / 6,
+                "without a reference, PD64/PD74 (replicatively senescent) are called "
+                "senescent_*, at least 4 of 6", note="added 2026-12-06, before its first run"),
+    Expectation("marthandan_pd", "noref_senescent_share_of_early", "==", 0.0,
+                "without a reference, PD16/PD26 (proliferating) are not called senescent",
+                note="added 2026-12-06, before its first run"),
+    Expectation("marthandan2016", "noref_senescent_share_of_proliferating", "==", 0.0,
+                "without a reference, no proliferating sample is senescent",
+                note="added 2026-12-06, before its first run"),
 ]  # fmt: skip

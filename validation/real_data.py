@@ -266,6 +266,7 @@ def _shares(name: str, group: pd.Series, ref: pd.Series, noref: pd.Series) -> di
             "ref_senescent_share_of_proliferating": _share(ref, pro, SENESCENT),
             "ref_cycling_share_of_senescent": _share(ref, sen, CYCLING),
             "noref_senescent_share_of_senescent": _share(noref, sen, SENESCENT),
+            "noref_senescent_share_of_proliferating": _share(noref, pro, SENESCENT),
         }
     if name == "marthandan_pd":
         late, early = group.isin(["64", "74"]), group.isin(["16", "26"])
@@ -275,6 +276,8 @@ def _shares(name: str, group: pd.Series, ref: pd.Series, noref: pd.Series) -> di
             "ref_cycling_share_of_late": _share(ref, late, CYCLING),
             "noref_cycling_share_of_late": _share(noref, late, CYCLING),
             "ref_cycling_share_of_early": _share(ref, early, CYCLING),
+            "noref_senescent_share_of_late": _share(noref, late, SENESCENT),
+            "noref_senescent_share_of_early": _share(noref, early, SENESCENT),
         }
     if name == "rat_quiescence":
         later = group != "2"
