@@ -92,18 +92,48 @@ def test_a_reference_of_two_is_accepted_and_called():
 
 def test_a_senescent_minority_is_called_without_a_reference():
     adata = make_bulk({"proliferating": 9, "senescent_p53": 3})
-    called = _called(adata, None)
-    assert called[adata.obs["truth"] == "senescent_p53"].isin(SENESCENT).all()
-    assert (called[adata.obs["truth"] == "proliferating"] == "proliferating").all()
-
-
-def test_a_balanced_design_without_reference_never_calls_the_senescent_cycling():
-    adata = make_bulk({"proliferating": 3, "senescent_inflammatory": 3})
     result = call_states(adata, copy=True)
     assert result is not None
     called = result.obs["senox_state"].astype(str)
-    assert not called[adata.obs["truth"] != "proliferating"].isin(["proliferating"]).any()
-    assert result.uns["senox"]["states"]["cycling_rule"]["rule"] == "split"
+    assert called[adata.obs["truth"] == "senescent_p53"].isin(SENESCENT).all()
+    assert (called[adata.obs["truth"] == "proliferating"] == "proliferating").all()
+    assert result.uns["senox"]["states"]["baseline"] == "all observations"  # a minority arrested
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+@pytest.mark.parametrize(
+    "composition",
+    [
+        {"proliferating": 3, "senescent_inflammatory": 3},
+        {"proliferating": 6, "senescent_p53": 6},
+        {"proliferating": 2, "senescent_inflammatory": 6},
+        {"proliferating": 3, "senescent_inflammatory": 3, "senescent_p53": 3},
+    ],
+    ids=["3+3", "6+6", "2+6", "3+3+3"],
+)
+def test_a_senescent_half_or_majority_is_called_without_a_reference(composition, seed):
+    """The usual bulk design, control against treated, with no reference named: the median
+    observation is no baseline when half the samples or more are senescent (they were called
+    quiescent); the cycling group that the split of the proliferation scores finds is."""
+    adata = make_bulk(composition, seed=seed)
+    result = call_states(adata, copy=True)
+    assert result is not None
+    called = result.obs["senox_state"].astype(str)
+    truth = adata.obs["truth"]
+    assert called[truth.str.startswith("senescent")].isin(SENESCENT).all(), called
+    assert called[truth == "proliferating"].isin(["proliferating", "escape_like"]).all()
+    record = result.uns["senox"]["states"]
+    assert record["cycling_rule"]["rule"] == "split"
+    assert record["baseline"] == "cycling group of the split"
+    assert record["n_baseline"] == composition["proliferating"]
+    assert any("served as the reference" in w for w in record["warnings"])
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_quiescent_samples_against_the_split_cycling_group_are_not_senescent(seed):
+    adata = make_bulk({"proliferating": 3, "quiescent": 3}, seed=seed)
+    called = _called(adata, None)
+    assert called[adata.obs["truth"] == "quiescent"].isin(["quiescent", "other"]).all(), called
 
 
 @pytest.mark.parametrize("n", [6, 9, 15])

@@ -4,7 +4,9 @@ A z-score says how far an observation's program score lies from the baseline's m
 of the baseline's robust spread (1.4826 × MAD, which equals the standard deviation for normal
 data). The baseline is the reference group when one is named (e.g. untreated controls), else all
 observations: then the median observation is the baseline, which assumes fewer than half of the
-observations are in any one departing state.
+observations are in any one departing state. (Where a small design's arrested observations are
+half or more, ``call_states`` names the cycling ones the baseline instead:
+``senox.states._call.SPLIT_BASELINE``.)
 
 A small reference (2-9 observations, the usual bulk design) is treated as limma treats a
 group (Smyth 2004, Stat Appl Genet Mol Biol 3:3), because robust estimates break down there:
@@ -98,14 +100,17 @@ def _robust_scale(values: pd.DataFrame) -> pd.Series:
     return mad.where(mad > 0, iqr.where(iqr > 0, values.std(ddof=1)))
 
 
-def calibrate(scores: pd.DataFrame, baseline: pd.Series | None = None) -> Calibration:
+def calibrate(
+    scores: pd.DataFrame, baseline: pd.Series | None = None, name: str = "reference group"
+) -> Calibration:
     """Centre and scale each program on the baseline observations (default: all).
 
     The centre is the baseline's median and the spread its own (MAD, else IQR, else the standard
     deviation); for a reference
     of fewer than :data:`SHRINK_BELOW` observations, its mean and its standard deviation shrunk
     toward a prior (see the module's docstring); only where the baseline has none (a constant
-    program) does the whole data's spread stand in.
+    program) does the whole data's spread stand in. ``name``: what the baseline observations
+    are, for the record.
     """
     if baseline is None:
         mask = pd.Series(data=True, index=scores.index)
@@ -123,7 +128,7 @@ def calibrate(scores: pd.DataFrame, baseline: pd.Series | None = None) -> Calibr
     return Calibration(
         center=reference.mean() if small else reference.median(),
         scale=scale,
-        baseline="all observations" if baseline is None else "reference group",
+        baseline="all observations" if baseline is None else name,
         n_baseline=n,
         df=PRIOR_DF + n - 1 if small else np.inf,
     )

@@ -59,6 +59,11 @@ MIN_REFERENCE = 2
 #: A cycling call with the senescence axis this far above the baseline (twice the senescent
 #: bar) is reported: the senescence program says one thing, the cycling rule another.
 EXTREME_SEN = 3.0
+#: The baseline of a design without a reference whose proliferation scores split in two
+#: (:func:`senox.states._cycling.split_test`) with half the observations or more arrested:
+#: the cycling group. The median observation is then no baseline (control against treated,
+#: 3 + 3: the senescent half was called quiescent).
+SPLIT_BASELINE = "cycling group of the split"
 #: Below this many reference observations, the reference's spread is unstable: the standard
 #: error of a MAD-based spread is about 1.16/sqrt(n) of itself for normal data (the MAD's
 #: efficiency is 37 %), so 37 % at n = 10 and 67 % at n = 3.
@@ -279,7 +284,9 @@ def call_states(
         ``obsm[f"{key_added}_scores"]`` are reused; otherwise every catalogue program is scored.
     reference
         ``"COLUMN=VALUE"``: the untreated/control observations, against which z-scores are
-        calibrated. Without it the whole data set is the baseline (its median observation).
+        calibrated. Without it the whole data set is the baseline (its median observation),
+        or, where the split of the proliferation scores finds half the observations or more
+        arrested (small designs), its cycling group, with a warning.
     layer
         Read ``adata.layers[layer]`` instead of ``adata.X`` (scores, biomarkers, sub-clusters);
         a layer that is not there is an :class:`~senox._errors.InputError` listing those that
@@ -380,6 +387,11 @@ def _call_states(
         mixture,
         CONFIDENCE_SLOPE,
     )
+    if _split_stands_in(reference_mask, cycling_rule, int(informative.sum())):
+        calibration = calibrate(
+            axis_scores[informative], cycling.reindex(proliferation.index) >= 0, SPLIT_BASELINE
+        )
+        z = calibration.zscores(axis_scores)
     decision = axes(z, cycling.reindex(z.index))
     state, confidence = assign(decision)
     state[~informative] = OTHER
@@ -402,6 +414,7 @@ def _call_states(
     record["n_without_expression"] = int((~informative).sum())
     record["warnings"] = (
         _warnings(calibration, reference)
+        + _split_baseline(calibration, cycling_rule)
         + _conflicts(decision[informative], state[informative], cycling_rule)
         + _undecided_arrest(cycling_rule)
     )
@@ -463,6 +476,32 @@ def _warnings(calibration: Calibration | BatchCalibration, reference: object) ->
         f"z-score is unstable (standard error about {error:.0%} of itself): calls near a bar "
         f"can flip, and a reference from one of several batches makes the others look extreme. "
         f"Prefer {STABLE_BASELINE} or more reference observations that span the data's batches."
+    ]
+
+
+def _split_stands_in(reference: pd.Series | None, rule: dict[str, Any], n: int) -> bool:
+    """Whether the split's cycling group replaces the median observation as the baseline.
+
+    Only without a reference, and only where the split's arrested group holds half the ``n``
+    observations or more: the median observation is then not a cycling one, which the
+    whole-data baseline assumes. A smaller arrested group keeps the whole-data baseline, whose
+    robust centre and spread an outlier among the cycling observations does not move.
+    """
+    return reference is None and rule["rule"] == "split" and 2 * int(rule["n_low"]) >= n
+
+
+def _split_baseline(calibration: Calibration | BatchCalibration, rule: dict[str, Any]) -> list[str]:
+    """Say that the split's cycling group stood in for a reference, where it did."""
+    if calibration.baseline != SPLIT_BASELINE:
+        return []
+    n_high = calibration.n_baseline
+    return [
+        f"No reference was named; the proliferation scores split into an arrested group of "
+        f"{rule['n_low']} and a cycling group of {n_high} observations (p = {rule['p']:.2g}), "
+        "so the cycling group served as the reference for every z-score: an arrested "
+        "observation is senescent where its senescence axis rises 1.5 SD above the cycling "
+        "ones. Name your controls with --reference (Python: reference=) to choose the "
+        "reference yourself."
     ]
 
 
