@@ -1,6 +1,7 @@
-"""Count tables as counting tools and pipelines write them (issue 13: "readers that accept what
-real files look like"): featureCounts, htseq-count and STAR outputs, tables with a column of
-gene names beside the IDs, joined ``ID|name`` labels, repeated symbols, sample annotations."""
+"""Count tables and folders as counting tools, pipelines and GEO write them (issue 13: "readers
+that accept what real files look like"): featureCounts, htseq-count and STAR outputs, tables
+with a column of gene names beside the IDs, joined ``ID|name`` labels, repeated symbols, sample
+annotations, spreadsheet exports, 10x files under a GEO sample prefix."""
 
 from __future__ import annotations
 
@@ -12,7 +13,15 @@ import pytest
 
 from senox._errors import InputError
 from senox.io import read
-from tests.fileio.test_read import CELLS, COUNTS, GENES, ensembl_ids, log_normalised, write_lines
+from tests.fileio.test_read import (
+    CELLS,
+    COUNTS,
+    GENES,
+    ensembl_ids,
+    log_normalised,
+    write_10x_v3,
+    write_lines,
+)
 
 
 def plain(tmp_path):
@@ -25,7 +34,8 @@ def plain(tmp_path):
 def assert_same_data(adata, expected):
     assert adata.obs_names.tolist() == expected.obs_names.tolist()
     assert adata.var_names.tolist() == expected.var_names.tolist()
-    np.testing.assert_array_equal(adata.X, expected.X)
+    dense = [m.toarray() if hasattr(m, "toarray") else m for m in (adata.X, expected.X)]
+    np.testing.assert_array_equal(*dense)
 
 
 def feature_counts_lines(sample_labels, gene_ids=GENES):
@@ -193,3 +203,31 @@ def test_a_workbook_is_refused_with_what_to_do(tmp_path, name):
     pd.DataFrame(COUNTS.T, index=GENES, columns=CELLS).to_csv(good)
     with pytest.raises(InputError, match="save the sheet as CSV"):
         read(good, obs=path)
+
+
+def geo_folder(tmp_path, prefixes=("GSM4494348_control_",)):
+    """10x files as GEO serves them: one folder, each file under its sample's prefix."""
+    source = write_10x_v3(tmp_path)
+    folder = tmp_path / "GSE149383_RAW"
+    folder.mkdir()
+    for prefix in prefixes:
+        for file in source.iterdir():
+            (folder / f"{prefix}{file.name}").write_bytes(file.read_bytes())
+    return source, folder
+
+
+def test_a_folder_of_geo_prefixed_10x_files_is_read(tmp_path):
+    source, folder = geo_folder(tmp_path)
+    assert_same_data(read(folder), read(source))
+
+
+def test_a_geo_prefixed_matrix_finds_its_lists_by_the_prefix(tmp_path):
+    source, folder = geo_folder(tmp_path, ("GSM1_a_", "GSM2_b_"))
+    (folder / "GSM2_b_barcodes.tsv.gz").write_bytes(b"")  # the other sample's lists are not read
+    assert_same_data(read(folder / "GSM1_a_matrix.mtx.gz"), read(source))
+
+
+def test_a_folder_of_several_samples_asks_which(tmp_path):
+    _, folder = geo_folder(tmp_path, ("GSM1_a_", "GSM2_b_"))
+    with pytest.raises(InputError, match=r"holds 2 matrices \('GSM1_a_matrix.mtx.gz', 'GSM2_b_"):
+        read(folder)

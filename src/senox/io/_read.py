@@ -160,13 +160,50 @@ def _fixed_orientation(
         raise InputError(msg)
 
 
-def _find(folder: Path, names: Sequence[str]) -> Path | None:
-    """The first of ``names`` (each also tried with ``.gz``) that exists in ``folder``."""
+def _find(folder: Path, names: Sequence[str], prefix: str = "") -> Path | None:
+    """The first of ``names`` (each also tried with ``.gz``) that exists in ``folder``.
+
+    With a ``prefix`` (GEO's ``GSM…_``), the prefixed names are looked for.
+    """
     for name in names:
-        for candidate in (folder / name, folder / f"{name}.gz"):
+        for candidate in (folder / f"{prefix}{name}", folder / f"{prefix}{name}.gz"):
             if candidate.is_file():
                 return candidate
     return None
+
+
+_MATRIX = "matrix.mtx"
+
+
+def _prefix(matrix: Path) -> str:
+    """What comes before ``matrix.mtx[.gz]`` in a file's name: GEO's ``GSM…_``, or nothing."""
+    name = matrix.name
+    for ending in (_MATRIX, f"{_MATRIX}.gz"):
+        if name.endswith(ending):
+            return name[: -len(ending)]
+    return ""
+
+
+def _folder_matrix(folder: Path) -> Path | None:
+    """A 10x folder's matrix: ``matrix.mtx[.gz]``, else the one file ending so (GEO prefixes).
+
+    A folder holding several prefixed matrices (one per sample, as GEO downloads often are) is
+    a one-line error that lists them: which to read is the user's choice.
+    """
+    plain = _find(folder, [_MATRIX])
+    if plain is not None:
+        return plain
+    found = sorted(
+        f for f in folder.iterdir() if f.is_file() and f.name.endswith((_MATRIX, f"{_MATRIX}.gz"))
+    )
+    if len(found) > 1:
+        msg = (
+            f"{folder}: holds {len(found)} matrices ({_examples(f.name for f in found)}"
+            f"{', …' if len(found) > 3 else ''}), one per sample; pass one of them as the input "
+            "(its gene and cell lists are found beside it by their shared prefix)"
+        )
+        raise InputError(msg)
+    return found[0] if found else None
 
 
 # --- h5ad
@@ -245,9 +282,10 @@ def _check_length(path: Path, what: str, found: int, expected: int) -> None:
 
 def _read_10x_dir(path: Path, orientation: Orientation) -> _Parsed:
     _fixed_orientation(path, orientation, "genes_in_rows")
-    matrix = _find(path, ["matrix.mtx"])
-    genes = _find(path, _GENE_LISTS)
-    cells = _find(path, ["barcodes.tsv"])
+    matrix = _folder_matrix(path)
+    prefix = "" if matrix is None else _prefix(matrix)
+    genes = _find(path, _GENE_LISTS, prefix)
+    cells = _find(path, ["barcodes.tsv"], prefix)
     if matrix is None or genes is None or cells is None:
         missing = [
             name
@@ -260,7 +298,8 @@ def _read_10x_dir(path: Path, orientation: Orientation) -> _Parsed:
         ]
         msg = (
             f"{path}: a 10x folder needs matrix.mtx, features.tsv (or genes.tsv) and "
-            f"barcodes.tsv, optionally gzipped; missing {', '.join(missing)}"
+            f"barcodes.tsv, optionally gzipped and all under one prefix (GEO's GSM…_); "
+            f"missing {', '.join(missing)}"
         )
         raise InputError(msg)
     return _read_mtx(matrix, orientation="genes_in_rows", genes=genes, cells=cells)
@@ -297,7 +336,9 @@ def _read_mtx(
 
 
 def _beside(path: Path, names: Sequence[str], what: str, option: str) -> Path:
-    found = _find(path.parent, names)
+    """A list beside a Matrix Market file: under the file's prefix (GEO), else plainly named."""
+    prefix = _prefix(path)
+    found = (_find(path.parent, names, prefix) if prefix else None) or _find(path.parent, names)
     if found is None:
         listed = ", ".join(f"{name}[.gz]" for name in names)
         msg = (
