@@ -46,48 +46,57 @@ PC9_MIN_UMIS = 500
 # ----------------------------------------------------------------------------- loading
 
 
-def _from_table(table: pd.DataFrame, obs: pd.DataFrame, folder: Path, name: str) -> ad.AnnData:
-    """Write a genes × samples table to CSV and read it back through ``senox.io.read``."""
-    path = folder / f"{name}.csv.gz"
-    table.to_csv(path)
-    adata = io.read(path)
-    adata.obs = adata.obs.join(obs.astype(str))
-    return adata
+def _own(name: str, shared: Path) -> dict[str, Any] | None:
+    """The set's own files as ``senox.io.read`` takes them: path, sample sheet, species, orthologs.
+
+    ``None`` for PC9: its two per-condition tables cannot be one input (:func:`pc9`).
+    """
+    data = shared / "data"
+    rat = data / "ref_rat_quiescence_depth"
+    return {
+        "marthandan2016": {
+            "path": data / "marthandan2016" / "marthandan2016_expression.csv.gz",
+            "obs": data / "marthandan2016" / "marthandan2016_samples.csv",
+        },
+        "marthandan_pd": {
+            "path": data / "marthandan2016_pd_series_counts" / "pd_raw_counts.csv.gz",
+            "obs": data / "marthandan2016_pd_series_counts" / "pd_samples.csv",
+        },
+        "rat_quiescence": {
+            "path": rat / "ref_raw_counts.csv.gz",
+            "obs": rat / "ref_samples.csv",
+            "species": "rat",
+            "orthologs": rat / "rat_human_orthologs_ensembl.tsv.gz",
+        },
+        "chan2024": {"path": data / "chan2024_kras_ois" / "counts.mtx.gz"},
+    }.get(name)
+
+
+def _read_own(name: str, shared: Path) -> ad.AnnData:
+    """The set read from its own files and sample sheet, as a user reads it."""
+    own = _own(name, shared)
+    assert own is not None
+    return io.read(**own)
 
 
 def marthandan(shared: Path, work: Path) -> ad.AnnData:
-    """Bulk, 5 strains: 18 replicatively senescent vs 21 proliferating; linear values."""
-    folder = shared / "data" / "marthandan2016"
-    adata = io.read(folder / "marthandan2016_expression.csv.gz")
-    samples = pd.read_csv(folder / "marthandan2016_samples.csv", index_col="sampleID")
-    adata.obs["Condition"] = samples.loc[adata.obs_names, "Condition"].to_numpy()
-    return adata
+    """Bulk, 39 fibroblast samples of 5 strains: 18 senescent, 21 proliferating; symbols."""
+    return _read_own("marthandan2016", shared)
 
 
 def marthandan_pd(shared: Path, work: Path) -> ad.AnnData:
     """Bulk, one strain at PD16/26/46/64/74, 3 each; raw counts, Ensembl IDs."""
-    folder = shared / "data" / "marthandan2016_pd_series_counts"
-    counts = pd.read_csv(folder / "pd_raw_counts.csv.gz", index_col="Geneid")
-    samples = pd.read_csv(folder / "pd_samples.csv", index_col="sample_id")
-    return _from_table(counts, samples, work, "pd_series")
+    return _read_own("marthandan_pd", shared)
 
 
 def rat_quiescence(shared: Path, work: Path) -> ad.AnnData:
-    """Bulk rat fibroblasts, 2-16 days serum-starved, 3 each; rat Ensembl IDs mapped here."""
-    folder = shared / "data" / "ref_rat_quiescence_depth"
-    counts = pd.read_csv(folder / "ref_raw_counts.csv.gz", index_col="Geneid")
-    pairs = pd.read_csv(folder / "rat_human_orthologs_ensembl.tsv.gz", sep="\t")
-    pairs = pairs[pairs["homology_type"] == "ortholog_one2one"]
-    human = pairs.set_index("rat_ensembl_gene")["human_ensembl_gene"]
-    mapped = counts[counts.index.isin(human.index)]
-    mapped = mapped.groupby(human.reindex(mapped.index).to_numpy()).sum()
-    samples = pd.read_csv(folder / "ref_samples.csv", index_col="sample_id")
-    return _from_table(mapped, samples.loc[counts.columns], work, "rat_quiescence")
+    """Bulk rat fibroblasts, 2-16 days serum-starved, 3 each; through the rat ortholog table."""
+    return _read_own("rat_quiescence", shared)
 
 
 def chan(shared: Path, work: Path) -> ad.AnnData:
     """Mouse hepatocytes: 332 KRAS-induced (D12) vs 168 control (mV) cells; raw counts."""
-    return io.read(shared / "data" / "chan2024_kras_ois" / "counts.mtx.gz")
+    return _read_own("chan2024", shared)
 
 
 def pc9(shared: Path, work: Path) -> ad.AnnData:
@@ -367,37 +376,18 @@ def _rat_by_day(group: pd.Series, ref: pd.Series, noref: pd.Series) -> dict[str,
 # ----------------------------------------------------------------------------- the CLI
 
 
-def _own_files(name: str, shared: Path) -> list[str | Path] | None:
-    """The set's own files and sample sheet, as the command line takes them.
-
-    ``None`` for PC9: its two per-condition tables cannot be one input, so it goes in as an
-    .h5ad assembled from them.
-    """
-    data = shared / "data"
-    return {
-        "marthandan2016": [data / "marthandan2016" / "marthandan2016_expression.csv.gz",
-                           "--obs", data / "marthandan2016" / "marthandan2016_samples.csv"],
-        "marthandan_pd": [data / "marthandan2016_pd_series_counts" / "pd_raw_counts.csv.gz",
-                          "--obs", data / "marthandan2016_pd_series_counts" / "pd_samples.csv"],
-        "rat_quiescence": [data / "ref_rat_quiescence_depth" / "ref_raw_counts.csv.gz",
-                           "--obs", data / "ref_rat_quiescence_depth" / "ref_samples.csv",
-                           "--species", "rat", "--orthologs",
-                           data / "ref_rat_quiescence_depth" / "rat_human_orthologs_ensembl.tsv.gz"],
-        "chan2024": [data / "chan2024_kras_ois" / "counts.mtx.gz"],
-    }.get(name)  # fmt: skip
-
-
 def cli_runs(name: str, adata: ad.AnnData, work: Path, shared: Path) -> dict[str, str]:
     """``senox score``, ``states`` and ``run`` on the set's own files and sample sheet."""
-    own = _own_files(name, shared)
+    own = _own(name, shared)
     if own is None:
-        path = work / f"{name}_input.h5ad"
+        own = {"path": work / f"{name}_input.h5ad"}
         group = adata.obs[[DESIGN[name]["group"]]]
         saved = ad.AnnData(adata.layers.get("counts", adata.X), obs=group)
         saved.var_names = adata.var_names
-        saved.write_h5ad(path)
-        own = [path]
-    path, *options = own
+        saved.write_h5ad(own["path"])
+    path = own["path"]
+    options = [x for key in ("obs", "species", "orthologs") if key in own
+               for x in (f"--{key}", own[key])]  # fmt: skip
     reference = ["--reference", DESIGN[name]["reference"]]
     commands = {
         "score": ["score", path, *options, "--out", work / f"{name}_scores.tsv"],
