@@ -106,6 +106,8 @@ def test_run_groups_a_bulk_table_by_the_sheet(bulk, tmp_path):
     assert result.exit_code == 0, result.output
     assert len(pd.read_csv(out / "states.tsv", sep="\t")) == len(SAMPLES)
     assert "doxorubicin" in (out / "report.html").read_text(encoding="utf-8")
+    # the state calls' warnings reach the terminal, as with `senox states`
+    assert "warning: The reference condition=untreated holds 6 observations" in result.output
 
 
 def test_run_refuses_a_sheet_without_an_input(tmp_path):

@@ -48,6 +48,12 @@ def safe_markup(text: object) -> str:
     return escape(visible(text))
 
 
+def echo_warnings(warnings: Sequence[str]) -> None:
+    """Each warning on standard error, as one ``warning: …`` line (control characters shown)."""
+    for warning in warnings:
+        print(f"warning: {visible(warning)}", file=sys.stderr)
+
+
 def print_json(data: object) -> None:
     r"""Print ``data`` as JSON, control characters as ``\u`` escapes (the same data, valid JSON)."""
     text = json.dumps(data, ensure_ascii=False, indent=1)

@@ -27,6 +27,7 @@ from senox.cli._inputs import (
     Values,
     ValuesOpt,
 )
+from senox.cli._output import echo_warnings
 
 
 class Context(StrEnum):
@@ -129,6 +130,7 @@ def run_command(
         scheduler=scheduler,
     )
     record = run_pipeline(out, options, force=force)
+    echo_warnings(record["warnings"])
     total = sum(record["timings"].values())
     typer.echo(f"wrote {', '.join(OUTPUTS)} to {out}/ in {total:.0f} s", err=True)
     typer.echo(f"open {out / 'report.html'} in a browser", err=True)

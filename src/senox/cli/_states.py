@@ -25,6 +25,7 @@ from senox.cli._inputs import (
     Values,
     ValuesOpt,
 )
+from senox.cli._output import echo_warnings
 from senox.io import check_outputs, write_text_outputs
 
 
@@ -80,8 +81,7 @@ def states_command(
     write_text_outputs(texts, force=force, inputs=inputs)
     record = adata.uns["senox"]["states"]
     counts = record["counts"]
-    for warning in record["warnings"]:
-        typer.echo(f"warning: {warning}", err=True)
+    echo_warnings(record["warnings"])
     typer.echo(f"called {adata.n_obs} observations → {out}", err=True)
     typer.echo("  " + ", ".join(f"{name}: {n}" for name, n in counts.items()), err=True)
     if by_group is not None:
