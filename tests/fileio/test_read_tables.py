@@ -231,3 +231,12 @@ def test_a_folder_of_several_samples_asks_which(tmp_path):
     _, folder = geo_folder(tmp_path, ("GSM1_a_", "GSM2_b_"))
     with pytest.raises(InputError, match=r"holds 2 matrices \('GSM1_a_matrix.mtx.gz', 'GSM2_b_"):
         read(folder)
+
+
+def test_r_write_table_with_its_quotes(tmp_path):
+    """R's ``write.table`` default: space-separated, every label quoted, no corner label."""
+    lines = [" ".join(f'"{c}"' for c in CELLS)] + [
+        f'"{gene}" ' + " ".join(map(str, COUNTS[:, j])) for j, gene in enumerate(GENES)
+    ]
+    adata = read(write_lines(tmp_path / "r.txt", lines))
+    assert_same_data(adata, plain(tmp_path))

@@ -539,8 +539,9 @@ def _header_line(path: Path) -> tuple[int, str]:
 
 
 def _fields(line: str, sep: str) -> list[str]:
+    """The header's fields; quotes removed (R's ``write.table`` quotes every label)."""
     if sep == r"\s+":
-        return line.split()
+        return next(csv.reader([line.strip()], delimiter=" ", skipinitialspace=True))
     return next(csv.reader([line], delimiter=sep))
 
 
