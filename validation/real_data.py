@@ -24,7 +24,6 @@ from typing import TYPE_CHECKING, Any
 import anndata as ad
 import numpy as np
 import pandas as pd
-import scipy.sparse as sp
 from scipy.stats import spearmanr
 
 from _report import auroc, markdown_table, write_results
@@ -100,22 +99,22 @@ def chan(shared: Path, work: Path) -> ad.AnnData:
 
 
 def pc9(shared: Path, work: Path) -> ad.AnnData:
-    """PC9 cells, day-11 control vs day-11 erlotinib persisters (barcodes with >= 500 UMIs)."""
+    """PC9 cells, day-11 control vs day-11 erlotinib persisters (barcodes with >= 500 UMIs).
+
+    Each condition's table is read by ``senox.io.read``, and the two are joined as scverse
+    joins samples (``anndata.concat``; barcodes repeat across the files, so each gets its
+    condition as a suffix).
+    """
     folder = shared / "data" / "pc9_erlotinib_persisters"
-    parts = []
+    parts = {}
     for condition in ("control", "Erlotinib"):
-        table = pd.read_csv(folder / f"Day11_{condition}.txt.gz", sep="\t", index_col="GENE")
-        table = table.loc[:, table.sum() >= PC9_MIN_UMIS]
-        table.columns = [f"{condition}_{c}" for c in table.columns]
-        parts.append(table)
-    counts = pd.concat(parts, axis=1).fillna(0).astype(np.int64)
-    obs = pd.DataFrame({"condition": [c.split("_")[0] for c in counts.columns]}, counts.columns)
-    path = work / "pc9.h5ad"
-    raw = ad.AnnData(
-        sp.csr_matrix(counts.T.to_numpy()), obs=obs, var=pd.DataFrame(index=counts.index)
-    )
-    raw.write_h5ad(path)
-    return io.read(path)
+        adata = io.read(folder / f"Day11_{condition}.txt.gz")
+        umis = np.asarray(adata.layers["counts"].sum(axis=1)).ravel()
+        parts[condition] = adata[umis >= PC9_MIN_UMIS].copy()
+    return ad.concat(
+        parts, join="outer", label="condition", index_unique="_", fill_value=0,
+        merge="first", uns_merge="first",
+    )  # fmt: skip
 
 
 LOADERS: dict[str, Callable[[Path, Path], ad.AnnData]] = {
