@@ -370,7 +370,11 @@ def test_mouse_symbols_in_memory_score_as_their_human_orthologs():
 
 
 def test_rat_ensembl_ids_in_memory_ask_for_an_ortholog_table():
-    one_line_error(lambda: score_programs(in_memory(RAT_IDS)), "adata.var_names: 8 rat Ensembl IDs")
+    one_line_error(
+        lambda: score_programs(in_memory(RAT_IDS)),
+        "adata.var_names: 8 rat Ensembl IDs",
+        "in memory: senox.pp.to_human(adata, orthologs=...)",
+    )
 
 
 def test_few_mapped_identifiers_and_poor_coverage_fail_loudly():

@@ -246,7 +246,7 @@ def human_gene_names(adata: AnnData) -> GeneNames:
     try:
         mapping = map_to_human(ids, species=species, gene_id=gene_id)
     except InputError as exc:
-        msg = f"adata.var_names: {exc}"
+        msg = f"adata.var_names: {exc}; in memory: senox.pp.to_human(adata, orthologs=...)"
         raise InputError(msg) from exc
     mapped = (mapping[HOW] != UNMAPPED).to_numpy()
     names = pd.Index(np.where(mapped, mapping[HUMAN_SYMBOL], ids), dtype=object)
@@ -331,7 +331,8 @@ def score_programs(
         Observations × genes. ``X`` may be CSR/CSC, dense, backed on disk or a Dask array.
         ``var_names`` are human HGNC symbols, or are mapped to them first (with
         :func:`senox.io.map_to_human`) when they look like Ensembl IDs or mouse symbols; rat
-        and other species need ``senox.io.read(..., orthologs=)``. ``adata`` keeps its names.
+        and other species need an ortholog table: ``senox.io.read(..., orthologs=)`` for a
+        file, :func:`senox.pp.to_human` for data in memory. ``adata`` keeps its names.
         Scoring is refused when more than half of the programs have under 20 % of their genes
         in the data and under half of the identifiers map to human symbols.
     programs
