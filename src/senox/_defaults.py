@@ -8,3 +8,8 @@ from __future__ import annotations
 #: between two contrasting real inputs at 1,000 (validation/results/ranking_response_cohort*.md):
 #: only at 1,000 does the data move the ranking more than the Monte Carlo noise does.
 COHORT = 1000
+
+#: Inputs with fewer observations are bulk designs: samples, each a condition (the report
+#: draws a heatmap, not an embedding; without a reference the state calls take the cycling
+#: samples as the baseline where half or more are arrested, see ``senox.states``).
+SINGLE_CELL_MIN_OBS = 200

@@ -114,7 +114,7 @@ def test_a_senescent_minority_is_called_without_a_reference():
 def test_a_senescent_half_or_majority_is_called_without_a_reference(composition, seed):
     """The usual bulk design, control against treated, with no reference named: the median
     observation is no baseline when half the samples or more are senescent (they were called
-    quiescent); the cycling group that the split of the proliferation scores finds is."""
+    quiescent); the cycling samples, which the split of the proliferation scores finds, are."""
     adata = make_bulk(composition, seed=seed)
     result = call_states(adata, copy=True)
     assert result is not None
@@ -124,9 +124,28 @@ def test_a_senescent_half_or_majority_is_called_without_a_reference(composition,
     assert called[truth == "proliferating"].isin(["proliferating", "escape_like"]).all()
     record = result.uns["senox"]["states"]
     assert record["cycling_rule"]["rule"] == "split"
-    assert record["baseline"] == "cycling group of the split"
+    assert record["baseline"] == "cycling observations"
     assert record["n_baseline"] == composition["proliferating"]
     assert any("served as the reference" in w for w in record["warnings"])
+
+
+def test_a_larger_bulk_design_judged_by_the_mixture_takes_its_cycling_samples_too():
+    adata = make_bulk({"proliferating": 15, "senescent_p53": 15})
+    result = call_states(adata, copy=True)
+    assert result is not None
+    record = result.uns["senox"]["states"]
+    assert record["cycling_rule"]["rule"] == "mixture"
+    assert record["baseline"] == "cycling observations"
+    called = result.obs["senox_state"].astype(str)
+    assert called[adata.obs["truth"] == "senescent_p53"].isin(SENESCENT).all(), called
+
+
+def test_single_cells_keep_the_whole_data_as_baseline():
+    """200 observations or more are cells, whose cycling ones are no control group."""
+    adata = make_bulk({"proliferating": 60, "senescent_p53": 140})
+    result = call_states(adata, copy=True)
+    assert result is not None
+    assert result.uns["senox"]["states"]["baseline"] == "all observations"
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])

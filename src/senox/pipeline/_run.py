@@ -20,7 +20,7 @@ from scipy.stats import spearmanr
 
 from senox import __version__
 from senox._dask import client_for
-from senox._defaults import COHORT
+from senox._defaults import COHORT, SINGLE_CELL_MIN_OBS
 from senox._errors import InputError
 from senox._palette import state_order
 from senox.io import check_outputs, output_folder, read
@@ -151,10 +151,6 @@ def _read_input(options: RunOptions) -> tuple[AnnData, str]:
             )
         return adata, f"bundled data set: {BUNDLED['name']} ({BUNDLED['citation']})"
     return read(options.input, **options.read_options), Path(options.input).name  # type: ignore[arg-type]
-
-
-#: Inputs with fewer observations are treated as bulk samples (a heatmap, not an embedding).
-SINGLE_CELL_MIN_OBS = 200
 
 
 #: |Spearman rho| between a program's score and the genes detected per cell at or above which

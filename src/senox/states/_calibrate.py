@@ -4,9 +4,9 @@ A z-score says how far an observation's program score lies from the baseline's m
 of the baseline's robust spread (1.4826 × MAD, which equals the standard deviation for normal
 data). The baseline is the reference group when one is named (e.g. untreated controls), else all
 observations: then the median observation is the baseline, which assumes fewer than half of the
-observations are in any one departing state. (Where a small design's arrested observations are
-half or more, ``call_states`` names the cycling ones the baseline instead:
-``senox.states._call.SPLIT_BASELINE``.)
+observations are in any one departing state. (Where half or more of a bulk design's
+observations are arrested, ``call_states`` names the cycling ones the baseline instead:
+``senox.states._call.CYCLING_BASELINE``.)
 
 A small reference (2-9 observations, the usual bulk design) is treated as limma treats a
 group (Smyth 2004, Stat Appl Genet Mol Biol 3:3), because robust estimates break down there:

@@ -11,6 +11,7 @@ import pandas as pd
 
 from senox import __version__
 from senox._dask import client_for
+from senox._defaults import SINGLE_CELL_MIN_OBS
 from senox._errors import InputError
 from senox._groups import group_order
 from senox._palette import STATE_COLORS
@@ -59,11 +60,11 @@ MIN_REFERENCE = 2
 #: A cycling call with the senescence axis this far above the baseline (twice the senescent
 #: bar) is reported: the senescence program says one thing, the cycling rule another.
 EXTREME_SEN = 3.0
-#: The baseline of a design without a reference whose proliferation scores split in two
-#: (:func:`senox.states._cycling.split_test`) with half the observations or more arrested:
-#: the cycling group. The median observation is then no baseline (control against treated,
-#: 3 + 3: the senescent half was called quiescent).
-SPLIT_BASELINE = "cycling group of the split"
+#: The baseline of a bulk design without a reference, half or more of whose observations
+#: the mixture or the split finds arrested: the cycling ones (:func:`_cycling_stands_in`).
+#: The median observation is then no baseline (control against treated, 3 + 3: the
+#: senescent half was called quiescent).
+CYCLING_BASELINE = "cycling observations"
 #: Below this many reference observations, the reference's spread is unstable: the standard
 #: error of a MAD-based spread is about 1.16/sqrt(n) of itself for normal data (the MAD's
 #: efficiency is 37 %), so 37 % at n = 10 and 67 % at n = 3.
@@ -285,8 +286,8 @@ def call_states(
     reference
         ``"COLUMN=VALUE"``: the untreated/control observations, against which z-scores are
         calibrated. Without it the whole data set is the baseline (its median observation),
-        or, where the split of the proliferation scores finds half the observations or more
-        arrested (small designs), its cycling group, with a warning.
+        or, in a bulk design (fewer than 200 observations) half or more of whose observations
+        the data find arrested, its cycling observations, with a warning.
     layer
         Read ``adata.layers[layer]`` instead of ``adata.X`` (scores, biomarkers, sub-clusters);
         a layer that is not there is an :class:`~senox._errors.InputError` listing those that
@@ -387,10 +388,9 @@ def _call_states(
         mixture,
         CONFIDENCE_SLOPE,
     )
-    if _split_stands_in(reference_mask, cycling_rule, int(informative.sum())):
-        calibration = calibrate(
-            axis_scores[informative], cycling.reindex(proliferation.index) >= 0, SPLIT_BASELINE
-        )
+    cycling_obs = cycling.reindex(proliferation.index) >= 0
+    if _cycling_stands_in(reference_mask, cycling_rule, cycling_obs):
+        calibration = calibrate(axis_scores[informative], cycling_obs, CYCLING_BASELINE)
         z = calibration.zscores(axis_scores)
     decision = axes(z, cycling.reindex(z.index))
     state, confidence = assign(decision)
@@ -414,7 +414,7 @@ def _call_states(
     record["n_without_expression"] = int((~informative).sum())
     record["warnings"] = (
         _warnings(calibration, reference)
-        + _split_baseline(calibration, cycling_rule)
+        + _cycling_baseline(calibration, int(informative.sum()))
         + _conflicts(decision[informative], state[informative], cycling_rule)
         + _undecided_arrest(cycling_rule)
     )
@@ -479,28 +479,40 @@ def _warnings(calibration: Calibration | BatchCalibration, reference: object) ->
     ]
 
 
-def _split_stands_in(reference: pd.Series | None, rule: dict[str, Any], n: int) -> bool:
-    """Whether the split's cycling group replaces the median observation as the baseline.
+def _cycling_stands_in(
+    reference: pd.Series | None, rule: dict[str, Any], cycling: pd.Series
+) -> bool:
+    """Whether the cycling observations replace the median observation as the baseline.
 
-    Only without a reference, and only where the split's arrested group holds half the ``n``
-    observations or more: the median observation is then not a cycling one, which the
-    whole-data baseline assumes. A smaller arrested group keeps the whole-data baseline, whose
-    robust centre and spread an outlier among the cycling observations does not move.
+    Only in a bulk design (fewer than ``SINGLE_CELL_MIN_OBS`` observations, each a sample of
+    some condition) without a reference, where the data themselves told arrest from cycling
+    (the mixture or the split, not the sign rule), with half the observations or more
+    arrested and at least ``MIN_REFERENCE`` cycling: the median observation is then not a
+    cycling one, which the whole-data baseline assumes. In single cells the cycling cells are
+    no control group (adult hepatocytes in vivo hardly cycle at all), and a smaller arrested
+    share keeps the whole-data baseline, whose robust centre and spread an outlier among the
+    cycling observations does not move.
     """
-    return reference is None and rule["rule"] == "split" and 2 * int(rule["n_low"]) >= n
+    n, n_cycling = len(cycling), int(cycling.sum())
+    return (
+        reference is None
+        and rule["rule"] in ("mixture", "split")
+        and n < SINGLE_CELL_MIN_OBS
+        and 2 * (n - n_cycling) >= n
+        and n_cycling >= MIN_REFERENCE
+    )
 
 
-def _split_baseline(calibration: Calibration | BatchCalibration, rule: dict[str, Any]) -> list[str]:
-    """Say that the split's cycling group stood in for a reference, where it did."""
-    if calibration.baseline != SPLIT_BASELINE:
+def _cycling_baseline(calibration: Calibration | BatchCalibration, n: int) -> list[str]:
+    """Say that the cycling observations stood in for a reference, where they did."""
+    if calibration.baseline != CYCLING_BASELINE:
         return []
-    n_high = calibration.n_baseline
+    n_cycling = calibration.n_baseline
     return [
-        f"No reference was named; the proliferation scores split into an arrested group of "
-        f"{rule['n_low']} and a cycling group of {n_high} observations (p = {rule['p']:.2g}), "
-        "so the cycling group served as the reference for every z-score: an arrested "
-        "observation is senescent where its senescence axis rises 1.5 SD above the cycling "
-        "ones. Name your controls with --reference (Python: reference=) to choose the "
+        f"No reference was named, and {n - n_cycling} of the {n} observations are arrested, "
+        f"so the {n_cycling} cycling ones served as the reference for every z-score: an "
+        "arrested observation is senescent where its senescence axis rises 1.5 SD above "
+        "theirs. Name your controls with --reference (Python: reference=) to choose the "
         "reference yourself."
     ]
 
