@@ -240,3 +240,20 @@ def test_r_write_table_with_its_quotes(tmp_path):
     ]
     adata = read(write_lines(tmp_path / "r.txt", lines))
     assert_same_data(adata, plain(tmp_path))
+
+
+def test_a_separator_at_the_end_of_every_line_adds_no_sample(tmp_path):
+    lines = ["\t".join(["gene", *CELLS, ""])] + [
+        "\t".join([gene, *map(str, COUNTS[:, j]), ""]) for j, gene in enumerate(GENES)
+    ]
+    assert_same_data(read(write_lines(tmp_path / "trailing.txt", lines)), plain(tmp_path))
+
+
+@pytest.mark.parametrize("name", ["european.csv", "european.txt"])
+def test_a_european_spreadsheet_csv_with_semicolons_and_decimal_commas(tmp_path, name):
+    values = COUNTS.T / 7  # not whole numbers: written with decimal commas
+    path = tmp_path / name
+    pd.DataFrame(values, index=GENES, columns=CELLS).to_csv(path, sep=";", decimal=",")
+    adata = read(path)
+    assert adata.obs_names.tolist() == CELLS
+    np.testing.assert_allclose(adata.X, values.T, rtol=1e-6)  # below 50: log values, kept

@@ -468,12 +468,18 @@ def _keep_gene_expression(matrix: Matrix, genes: pd.DataFrame) -> tuple[Matrix, 
 
 
 def _separator(path: Path, line: str) -> str:
+    """The separator of a table whose header is ``line``.
+
+    The one the suffix names if the header holds it (``.csv``: comma, ``.tsv``: tab), else the
+    most frequent of tab, comma and semicolon (a European spreadsheet's "CSV" is
+    semicolon-separated, with decimal commas), else runs of spaces.
+    """
     name = path.name.lower().removesuffix(".gz")
-    if name.endswith(".csv"):
-        return ","
-    if name.endswith(".tsv"):
-        return "\t"
-    return "\t" if "\t" in line else "," if "," in line else r"\s+"
+    named = "," if name.endswith(".csv") else "\t" if name.endswith(".tsv") else None
+    if named is not None and named in line:
+        return named
+    best = max(_DELIMITERS, key=line.count)
+    return best if best in line else r"\s+"
 
 
 #: The first bytes of files that are not text tables: Excel workbooks (xlsx and ods are zip
@@ -553,12 +559,13 @@ def _read_table(path: Path, orientation: Orientation, orthologs: pd.Series[str] 
         try:
             frame = pd.read_csv(
                 path, sep=sep, header=None, skiprows=skip + 1, index_col=0, dtype={0: str},
-                encoding=_encoding(path),
+                encoding=_encoding(path), decimal="," if sep == ";" else ".",
             )  # fmt: skip
         except pd.errors.EmptyDataError:
             frame = pd.DataFrame()
     _check_not_empty(path, *frame.shape)
     frame.columns = _column_labels(path, _fields(line, sep), frame.shape[1])
+    frame = _without_empty_columns(frame)
     rows = pd.Index(frame.index.fillna("").astype(str), dtype=object)
     n_text = _n_annotation_columns(frame)
     labels = [rows, *(_filled(frame.iloc[:, i], rows) for i in range(n_text))]
@@ -577,6 +584,16 @@ def _read_table(path: Path, orientation: Orientation, orthologs: pd.Series[str] 
     candidates = _gene_id_candidates([ids[kept] for ids in labels])
     obs = pd.DataFrame(index=_sample_names(path, counts.columns))
     return _Parsed(values, obs, candidates, "genes_in_rows")
+
+
+def _without_empty_columns(frame: pd.DataFrame) -> pd.DataFrame:
+    """The table without columns that have neither a label nor a value.
+
+    Such a column is the trace of a separator at the end of every line, as spreadsheets export.
+    """
+    unlabelled = np.array([str(c).strip() == "" for c in frame.columns], dtype=bool)
+    empty = unlabelled & frame.isna().all(axis=0).to_numpy(dtype=bool)
+    return frame.loc[:, ~empty]
 
 
 def _n_annotation_columns(frame: pd.DataFrame) -> int:
