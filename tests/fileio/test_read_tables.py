@@ -118,7 +118,7 @@ def test_names_win_where_they_map_more_and_their_repeats_are_merged(tmp_path, ca
     merged[:, GENES.index("TP53")] += COUNTS[:, 7]
     np.testing.assert_allclose(adata.layers["counts"], merged)
     np.testing.assert_allclose(adata.X, log_normalised(merged), rtol=1e-6)
-    assert any("appear more than once" in r.getMessage() for r in caplog.records)
+    assert any("appears more than once" in r.getMessage() for r in caplog.records)
 
 
 def test_r_row_numbers_with_a_gene_column(tmp_path):
@@ -170,7 +170,7 @@ def test_repeated_symbols_in_a_one_column_table_are_merged(tmp_path, caplog):
     expected = np.log1p(np.column_stack([(values[:, 0] + values[:, 2]) / 2, values[:, 1]]))
     np.testing.assert_allclose(adata.X, expected, rtol=1e-6)
     (record,) = caplog.records
-    assert "1 gene identifiers appear more than once (e.g. 'TP53')" in record.getMessage()
+    assert "1 gene identifier appears more than once (e.g. 'TP53')" in record.getMessage()
 
 
 def test_a_header_starting_with_hash_is_a_header(tmp_path):

@@ -98,8 +98,26 @@ def test_missing_observations_name_both_sides(tmp_path):
     one_line_error(
         lambda: read(write_csv_genes_in_rows(tmp_path), obs=sheet),
         f"{sheet}: 3 of 6 observations have no row in the sample sheet (e.g. 'cell4', 'cell5', "
-        "'cell6') and 1 rows match no observation (e.g. 'X1'); the first column must hold the "
+        "'cell6') and 1 row matches no observation (e.g. 'X1'); the first column must hold the "
         "observation IDs",
+    )
+
+
+def test_a_sheet_whose_ids_are_in_another_column_names_it(tmp_path):
+    """GEO and SRA tables list titles, accessions and run IDs side by side."""
+    sheet = tmp_path / "SraRunTable.csv"
+    pd.DataFrame({"title": [f"t{i}" for i in range(6)], "Run": CELLS}).to_csv(sheet, index=False)
+    one_line_error(
+        lambda: read(write_csv_genes_in_rows(tmp_path), obs=sheet),
+        "must hold the observation IDs (its column 'Run' does: put that column first)",
+    )
+
+
+def test_a_sheet_whose_ids_differ_in_case_says_so(tmp_path):
+    sheet = write_sheet(tmp_path / "s.csv", ids=[c.upper() for c in CELLS])
+    one_line_error(
+        lambda: read(write_csv_genes_in_rows(tmp_path), obs=sheet),
+        "(they match but for upper and lower case: write them as the data do)",
     )
 
 
@@ -232,7 +250,7 @@ def test_a_repeated_ensembl_id_under_two_symbols_reads_the_symbols(tmp_path, cap
     np.testing.assert_array_equal(adata[:, ["CALM1", "CALM3"]].layers["counts"].toarray(), extra.T)
     assert adata.uns["senox_io"]["gene_id"] == "symbol"
     assert (
-        f"1 gene IDs appear more than once, under different names (e.g. '{CALM_ID}'); the gene "
+        f"1 gene ID appears more than once, under different names (e.g. '{CALM_ID}'); the gene "
         "names, which are unique, are used instead" in caplog.text
     )
 
@@ -245,7 +263,7 @@ def test_a_repeated_ensembl_id_read_as_ensembl_is_summed(tmp_path, caplog):
     np.testing.assert_array_equal(
         adata[:, "CALM3"].layers["counts"].toarray().ravel(), extra.sum(axis=0)
     )
-    assert f"1 gene identifiers appear more than once (e.g. '{CALM_ID}')" in caplog.text
+    assert f"1 gene identifier appears more than once (e.g. '{CALM_ID}')" in caplog.text
 
 
 def test_repeats_in_both_columns_are_summed_with_a_warning(tmp_path, caplog):

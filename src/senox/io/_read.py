@@ -28,6 +28,7 @@ import scipy.io  # type: ignore[import-untyped,unused-ignore]
 from scipy import sparse  # type: ignore[import-untyped,unused-ignore]
 
 from senox._errors import InputError
+from senox._words import counted
 from senox.io._mapping import (
     ENSEMBL_PATTERN,
     HOW,
@@ -934,18 +935,20 @@ def _warn_repeated(path: Path, candidates: Sequence[pd.Index[str]], kept: int) -
     repeated = ids[ids.duplicated()].unique()
     if len(repeated):
         logger.warning(
-            "%s: %d gene identifiers appear more than once (e.g. %s); the rows of each are "
-            "merged: counts summed, other values averaged",
-            path, len(repeated), _examples(repeated),
+            "%s: %s %s more than once (e.g. %s); the rows of each are merged: counts summed, "
+            "other values averaged",
+            path, counted(len(repeated), "gene identifier"),
+            "appears" if len(repeated) == 1 else "appear", _examples(repeated),
         )  # fmt: skip
         return
     first = candidates[0]
     repeated = first[first.duplicated()].unique()
     if kept and len(repeated):
         logger.warning(
-            "%s: %d gene IDs appear more than once, under different names (e.g. %s); the "
+            "%s: %s %s more than once, under different names (e.g. %s); the "
             "gene names, which are unique, are used instead",
-            path, len(repeated), _examples(repeated),
+            path, counted(len(repeated), "gene ID"),
+            "appears" if len(repeated) == 1 else "appear", _examples(repeated),
         )  # fmt: skip
 
 
@@ -1089,14 +1092,15 @@ def _with_sample_sheet(obs: pd.DataFrame, sheet: _SampleSheet) -> pd.DataFrame:
     extra = rows[~rows.isin(observations)]
     if len(missing):
         unmatched = (
-            f" and {len(extra)} rows match no observation (e.g. {_examples(extra)})"
+            f" and {counted(len(extra), 'row')} {'matches' if len(extra) == 1 else 'match'} "
+            f"no observation (e.g. {_examples(extra)})"
             if len(extra)
             else ""
         )
         msg = (
             f"{sheet.name}: {len(missing)} of {len(observations)} observations have no row in "
             f"the sample sheet (e.g. {_examples(missing)}){unmatched}; {sheet.ids_in} must "
-            "hold the observation IDs"
+            f"hold the observation IDs{_id_hint(observations, sheet.table)}"
         )
         raise InputError(msg)
     if len(extra):
@@ -1113,6 +1117,21 @@ def _with_sample_sheet(obs: pd.DataFrame, sheet: _SampleSheet) -> pd.DataFrame:
         )  # fmt: skip
     annotations = sheet.table.reindex(observations).set_axis(obs.index, axis=0)
     return obs.drop(columns=replaced).join(annotations)
+
+
+def _id_hint(observations: pd.Index[str], table: pd.DataFrame) -> str:
+    """Where the sheet's IDs are if not in its first column, or how they differ, for a message.
+
+    A column of the sheet that holds every observation ID (GEO and SRA tables list titles,
+    accessions and run IDs side by side) is named; else IDs that match but for letter case.
+    """
+    wanted = set(observations)
+    for column in table.columns:
+        if wanted <= set(table[column].astype(str).str.strip()):
+            return f" (its column {str(column)!r} does: put that column first)"
+    if set(observations.str.lower()) <= set(table.index.astype(str).str.lower()):
+        return " (they match but for upper and lower case: write them as the data do)"
+    return ""
 
 
 def _ortholog_source(orthologs: str | Path | pd.DataFrame) -> pd.Series[str]:

@@ -29,6 +29,7 @@ from markupsafe import Markup
 
 from senox import __version__
 from senox._palette import state_colors, state_order
+from senox._words import counted
 from senox.io import atomic_write_text, check_outputs
 from senox.report import _figures
 from senox.report._figures import Image, pretty
@@ -303,11 +304,6 @@ def _percent(x: float) -> str:
     return f"{100 * x:.0f}%" if x >= 0.01 or x == 0 else "<1%"
 
 
-def _counted(n: int, one: str, many: str | None = None) -> str:
-    """``n`` with the noun in the number it takes: 1 agent, 2 agents."""
-    return f"{n:,} {one if n == 1 else (many or one + 's')}"
-
-
 def _headlines(ctx: ReportContext) -> list[str]:
     lines = [
         f"{ctx.n_obs:,} {'cells' if ctx.data_kind == 'single-cell' else 'samples'} × "
@@ -324,15 +320,15 @@ def _headlines(ctx: ReportContext) -> list[str]:
             f"the most common state is {pretty(share.index[0])} ({_percent(float(share.iloc[0]))})."
         )
     if ctx.subclusters is not None and len(ctx.subclusters):
-        found = _counted(len(ctx.subclusters), "sub-cluster")
+        found = counted(len(ctx.subclusters), "sub-cluster")
         lines.append(f"Senescent observations fall into {found}.")
     if ctx.vulnerabilities is not None and len(ctx.vulnerabilities):
         v = ctx.vulnerabilities
         lines.append(
-            f"{_counted(len(v), 'vulnerability hypothesis', 'vulnerability hypotheses')}: "
-            f"{_counted(v['agent'].nunique(), 'agent')} against "
-            f"{_counted(v['target'].nunique(), 'target')}, across "
-            f"{_counted(v['state'].nunique(), 'state')}."
+            f"{counted(len(v), 'vulnerability hypothesis', 'vulnerability hypotheses')}: "
+            f"{counted(v['agent'].nunique(), 'agent')} against "
+            f"{counted(v['target'].nunique(), 'target')}, across "
+            f"{counted(v['state'].nunique(), 'state')}."
         )
     if ctx.context == "normal":
         lines.append(
