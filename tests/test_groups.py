@@ -47,3 +47,13 @@ def test_report_figures_place_numeric_groups_by_value():
     names, n_groups = _figures._largest(labels)
     assert names == ["16.0", "26.0", "74.0", "unassigned"]
     assert n_groups == 4
+
+
+def test_report_group_medians_list_numeric_groups_by_value():
+    from senox.report._render import _group_medians
+
+    index = pd.Index([f"s{i}" for i in range(4)])
+    scores = pd.DataFrame({"sasp": [1.0, 2.0, 3.0, 4.0]}, index=index)
+    medians = _group_medians(scores, pd.Series([100, 16, 26, 16], index=index))
+    assert medians.columns.tolist() == ["16", "26", "100"]
+    assert medians.loc["sasp"].tolist() == [3.0, 3.0, 1.0]

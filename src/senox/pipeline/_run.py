@@ -467,7 +467,7 @@ def run_pipeline(
         simulation = _InThread(_simulate, adata, options, vulnerabilities)
         kind = _data_kind(adata)
         qc, coordinates = background.result()
-        groups = adata.obs[options.groupby].astype(str) if options.groupby else None
+        groups = adata.obs[options.groupby] if options.groupby else None  # figures order them
         warnings = list(adata.uns["senox"]["states"]["warnings"])
         if kind == "single-cell":
             warnings += depth_warnings(scores, qc["genes_detected"], groups)

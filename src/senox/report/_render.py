@@ -28,6 +28,7 @@ import pandas as pd
 from markupsafe import Markup
 
 from senox import __version__
+from senox._groups import group_order
 from senox._palette import state_colors, state_order
 from senox._words import counted
 from senox.io import atomic_write_text, check_outputs
@@ -302,6 +303,14 @@ def _not_reached(horizon: float | None) -> str:
 
 def _percent(x: float) -> str:
     return f"{100 * x:.0f}%" if x >= 0.01 or x == 0 else "<1%"
+
+
+def _group_medians(scores: pd.DataFrame, groups: pd.Series) -> pd.DataFrame:
+    """Each program's median score per group (columns in :func:`senox._groups.group_order`)."""
+    aligned = groups.reindex(scores.index)
+    medians = scores.groupby(aligned.astype(str)).median().T
+    order = group_order(aligned)
+    return medians[order + [g for g in medians.columns if g not in order]]
 
 
 def _headlines(ctx: ReportContext) -> list[str]:
@@ -582,7 +591,7 @@ def _page(ctx: ReportContext, drawn: Mapping[str, Image]) -> _Page:
             index="measure",
         ),
         "group_medians": make_table(
-            ctx.scores.groupby(ctx.groups.reindex(ctx.scores.index).astype(str)).median().T
+            _group_medians(ctx.scores, ctx.groups)
             if ctx.scores is not None and ctx.groups is not None
             else None,
             index="program",
