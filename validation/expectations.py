@@ -123,4 +123,8 @@ EXPECTATIONS = [
     Expectation("marthandan2016", "noref_senescent_share_of_proliferating", "==", 0.0,
                 "without a reference, no proliferating sample is senescent",
                 note="added 2026-12-06, before its first run"),
+    Expectation("null_marthandan_proliferating", "mean_senescent_share_noref6", "<=", NOMINAL_RATE,
+                "data without senescence biology and no reference (a random 6 of the 21 "
+                "proliferating samples, 20 draws): calls at most at the nominal rate",
+                note="added 2026-12-06, before its first run"),
 ]  # fmt: skip

@@ -327,6 +327,24 @@ def _null_shares(proliferating: ad.AnnData, size: int, rng: np.random.Generator)
     return shares
 
 
+#: Samples of a bulk design drawn for the null without a reference.
+NULL_DESIGN_SIZE = 6
+
+
+def _null_noref_shares(proliferating: ad.AnnData, rng: np.random.Generator) -> list[float]:
+    """Share called senescent_* in random designs of proliferating samples, no reference.
+
+    ``NULL_DRAWS`` designs of ``NULL_DESIGN_SIZE`` samples each.
+    """
+    shares = []
+    for _ in range(NULL_DRAWS):
+        chosen = rng.choice(proliferating.n_obs, size=NULL_DESIGN_SIZE, replace=False)
+        design = proliferating[np.sort(chosen)].copy()
+        states = _states(design, None)
+        shares.append(_share(states, design.obs["Condition"] == "Proliferative", SENESCENT))
+    return shares
+
+
 def null_figures(shared: Path, work: Path, seed: int = 0) -> dict[str, dict[str, Any]]:
     """Marthandan without senescence biology: proliferating samples only, and permuted labels.
 
@@ -338,6 +356,7 @@ def null_figures(shared: Path, work: Path, seed: int = 0) -> dict[str, dict[str,
     adata = marthandan(shared, work)
     proliferating = adata[adata.obs["Condition"] == "Proliferative"].copy()
     by_size = {size: _null_shares(proliferating, size, rng) for size in NULL_REFERENCE_SIZES}
+    noref = _null_noref_shares(proliferating, rng)
     score_programs(adata)
     values = adata.obsm["senox_scores"]["senescence"].to_numpy()
     labels = (adata.obs["Condition"] == "Senescent").to_numpy()
@@ -349,6 +368,8 @@ def null_figures(shared: Path, work: Path, seed: int = 0) -> dict[str, dict[str,
             "n_references": len(by_size[5]),
             **{f"mean_senescent_share_ref{k}": float(np.mean(v)) for k, v in by_size.items()},
             **{f"max_senescent_share_ref{k}": float(np.max(v)) for k, v in by_size.items()},
+            f"mean_senescent_share_noref{NULL_DESIGN_SIZE}": float(np.mean(noref)),
+            f"max_senescent_share_noref{NULL_DESIGN_SIZE}": float(np.max(noref)),
         },
         "null_marthandan_permuted": {
             "auroc_95th_percentile": float(np.quantile(permuted, 0.95)),
@@ -434,12 +455,18 @@ def _null_section(results: dict[str, dict[str, Any]]) -> list[str]:
         f"Nominal rate: {NOMINAL_RATE:.1%}, the one-sided normal tail beyond the senescent bar "
         "(sen >= 1.5 SD; the arrest condition can only lower it). Null: Marthandan's 21 "
         f"proliferating samples alone, a random 2, 3 or 5 named the reference, {NULL_DRAWS} "
-        "draws each; the share of the other samples called senescent_*.",
+        "draws each; the share of the other samples called senescent_*. Without a reference: "
+        f"{NULL_DRAWS} random designs of {NULL_DESIGN_SIZE} of those samples, the share of all "
+        "called senescent_*.",
         "",
     ]
     rows = [[str(k), f"{null.get(f'mean_senescent_share_ref{k}', float('nan')):.3f}",
              f"{null.get(f'max_senescent_share_ref{k}', float('nan')):.3f}"]
             for k in NULL_REFERENCE_SIZES]  # fmt: skip
+    size = NULL_DESIGN_SIZE
+    rows.append([f"none ({size} samples a design)",
+                 f"{null.get(f'mean_senescent_share_noref{size}', float('nan')):.3f}",
+                 f"{null.get(f'max_senescent_share_noref{size}', float('nan')):.3f}"])  # fmt: skip
     lines += [markdown_table(["reference size", "mean share senescent", "max share"], rows), ""]
     by_day = results.get("rat_quiescence", {}).get("by_day", {})
     if by_day:
