@@ -257,3 +257,10 @@ def test_a_european_spreadsheet_csv_with_semicolons_and_decimal_commas(tmp_path,
     adata = read(path)
     assert adata.obs_names.tolist() == CELLS
     np.testing.assert_allclose(adata.X, values.T, rtol=1e-6)  # below 50: log values, kept
+
+
+def test_a_semicolon_table_with_decimal_points(tmp_path):
+    values = COUNTS.T / 7
+    path = tmp_path / "points.txt"
+    pd.DataFrame(values, index=GENES, columns=CELLS).to_csv(path, sep=";")
+    np.testing.assert_allclose(read(path).X, values.T, rtol=1e-6)

@@ -545,6 +545,19 @@ def _header_line(path: Path) -> tuple[int, str]:
     return 0, ""
 
 
+def _decimal(path: Path, skip: int, sep: str) -> str:
+    """A table's decimal mark: a point, or a comma (a European spreadsheet's ``0,25``).
+
+    A comma only where the table is semicolon-separated and its first row has one between
+    digits.
+    """
+    if sep != ";":
+        return "."
+    with _text(path) as fh:
+        first_row = next(islice(fh, skip + 1, None), "")
+    return "," if re.search(r"\d,\d", str(first_row)) else "."
+
+
 def _fields(line: str, sep: str) -> list[str]:
     """The header's fields; quotes removed (R's ``write.table`` quotes every label)."""
     if sep == r"\s+":
@@ -560,7 +573,7 @@ def _read_table(path: Path, orientation: Orientation, orthologs: pd.Series[str] 
         try:
             frame = pd.read_csv(
                 path, sep=sep, header=None, skiprows=skip + 1, index_col=0, dtype={0: str},
-                encoding=_encoding(path), decimal="," if sep == ";" else ".",
+                encoding=_encoding(path), decimal=_decimal(path, skip, sep),
             )  # fmt: skip
         except pd.errors.EmptyDataError:
             frame = pd.DataFrame()
