@@ -56,4 +56,4 @@ def test_report_group_medians_list_numeric_groups_by_value():
     scores = pd.DataFrame({"sasp": [1.0, 2.0, 3.0, 4.0]}, index=index)
     medians = _group_medians(scores, pd.Series([100, 16, 26, 16], index=index))
     assert medians.columns.tolist() == ["16", "26", "100"]
-    assert medians.loc["sasp"].tolist() == [3.0, 3.0, 1.0]
+    assert list(medians.loc["sasp"]) == [3.0, 3.0, 1.0]
