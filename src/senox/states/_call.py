@@ -15,6 +15,7 @@ from senox._defaults import SINGLE_CELL_MIN_OBS
 from senox._errors import InputError
 from senox._groups import group_order
 from senox._palette import STATE_COLORS
+from senox._words import counted
 from senox.programs import Program, catalogue
 from senox.score._run import (
     GeneNames,
@@ -524,11 +525,13 @@ def _conflicts(decision: pd.DataFrame, state: pd.Series, rule: dict[str, Any]) -
     if not extreme.any():
         return []
     examples = ", ".join(map(str, extreme[extreme].index[:3]))
+    n = int(extreme.sum())
     return [
-        f"{int(extreme.sum())} observations called cycling have the senescence axis "
-        f"{EXTREME_SEN:g} SD or more above the baseline (e.g. {examples}); the cycling rule "
-        f"('{rule['rule']}') found them cycling. Check their proliferation genes; a reference "
-        "of untreated observations lets arrest be judged against it."
+        f"{counted(n, 'observation')} called cycling {'has' if n == 1 else 'have'} the "
+        f"senescence axis {EXTREME_SEN:g} SD or more above the baseline (e.g. {examples}); the "
+        f"cycling rule ('{rule['rule']}') found {'it' if n == 1 else 'them'} cycling. Check "
+        "their proliferation genes; a reference of untreated observations lets arrest be "
+        "judged against it."
     ]
 
 
