@@ -127,6 +127,8 @@ def test_a_senescent_half_or_majority_is_called_without_a_reference(composition,
     assert record["baseline"] == "cycling observations"
     assert record["n_baseline"] == composition["proliferating"]
     assert any("served as the reference" in w for w in record["warnings"])
+    n = composition["proliferating"]  # a small baseline is unstable, named or standing in
+    assert any(f"stands in for a reference holds {n} observations" in w for w in record["warnings"])
 
 
 def test_a_larger_bulk_design_judged_by_the_mixture_takes_its_cycling_samples_too():

@@ -466,14 +466,23 @@ def _reading(adata: AnnData, layer: str | None, scheduler: str | None = None) ->
 
 
 def _warnings(calibration: Calibration | BatchCalibration, reference: object) -> list[str]:
-    """Plain-text warnings about the calibration (also shown by the CLI and the report)."""
+    """Plain-text warnings about the calibration (also shown by the CLI and the report).
+
+    A small baseline is unstable whether it was named (``reference``) or stands in for one
+    (the cycling observations of a bulk design, :data:`CYCLING_BASELINE`).
+    """
     n = calibration.n_baseline
-    if reference is None or n >= STABLE_BASELINE:
+    if calibration.baseline == "all observations" or n >= STABLE_BASELINE:
         return []
     error = 1.16 / n**0.5
     where = " in its smallest batch" if isinstance(calibration, BatchCalibration) else ""
+    subject = (
+        f"The reference {reference}"
+        if reference is not None
+        else "The cycling group that stands in for a reference"
+    )
     return [
-        f"The reference {reference} holds {n} observations{where}, so the spread that scales every "
+        f"{subject} holds {n} observations{where}, so the spread that scales every "
         f"z-score is unstable (standard error about {error:.0%} of itself): calls near a bar "
         f"can flip, and a reference from one of several batches makes the others look extreme. "
         f"Prefer {STABLE_BASELINE} or more reference observations that span the data's batches."
